@@ -1,0 +1,15 @@
+/**
+ * One jest run for every workspace. Integration tests share the real servers of the
+ * test-profile stack (started by `npm test`), so files run one at a time.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testMatch: ['<rootDir>/*/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/.stack/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  maxWorkers: 1,
+  testTimeout: 120_000,
+  setupFiles: ['<rootDir>/e2e/test-profile.js'],
+};

@@ -1,0 +1,89 @@
+import { Command, Option } from 'commander';
+import { loadStackConfig, type StackProfile } from './config';
+import { StackError } from './errors';
+import { down, stackComponents, statusOf, up } from './stack';
+import { loadVersions } from './versions';
+
+const profileOption = new Option(
+  '--profile <profile>',
+  'dev (default ports) or test (ports + 10000, own data)',
+).choices(['dev', 'test']);
+
+function context(profile?: StackProfile) {
+  const config = loadStackConfig(process.env, profile);
+  const versions = loadVersions();
+  return { config, versions, components: stackComponents({ config, versions }) };
+}
+
+const program = new Command('stack').description('The native stack: real servers as plain processes, no Docker');
+
+program
+  .command('up')
+  .description('start every server in order, each only when the previous ones are healthy (idempotent)')
+  .argument('[components...]', 'only these components (their dependencies must already be healthy)')
+  .addOption(profileOption)
+  .action(async (only: string[], opts: { profile?: StackProfile }) => {
+    const { config, components } = context(opts.profile);
+    const unknown = only.filter((name) => !components.some((c) => c.name === name));
+    if (unknown.length > 0)
+      throw new StackError(
+        'stack',
+        `unknown component(s): ${unknown.join(', ')}; known: ${components.map((c) => c.name).join(', ')}`,
+      );
+    console.log(`stack (${config.profile}) in ${config.home}`);
+    const started = Date.now();
+    const reports = await up(components, config.startTimeoutMs, only, (line) => console.log(line));
+    const fresh = reports.filter((r) => r.action === 'started').length;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(
+      fresh === 0 ? `all healthy; nothing to start (${seconds}s)` : `all healthy in ${seconds}s (${fresh} started)`,
+    );
+  });
+
+program
+  .command('down')
+  .description('stop every server: graceful first, forced after a timeout')
+  .option('--clean', 'also delete their data (the download cache is kept)', false)
+  .addOption(profileOption)
+  .action(async (opts: { clean: boolean; profile?: StackProfile }) => {
+    const { config, components } = context(opts.profile);
+    await down(components, config.stopTimeoutMs, opts.clean, (line) => console.log(line));
+    if (opts.clean) console.log(`data deleted under ${config.dataDir}`);
+  });
+
+program
+  .command('status')
+  .description('each component with its state, address, pid, version and log file; exit 0 only when all are healthy')
+  .option('--json', 'machine-readable output', false)
+  .addOption(profileOption)
+  .action(async (opts: { json: boolean; profile?: StackProfile }) => {
+    const { components } = context(opts.profile);
+    const statuses = await Promise.all(components.map(statusOf));
+    if (opts.json) {
+      console.log(JSON.stringify(statuses, null, 2));
+    } else {
+      const rows = statuses.map((s) => [
+        s.name,
+        s.state,
+        s.address,
+        s.pid ? String(s.pid) : '-',
+        s.version ?? '-',
+        s.logFile,
+      ]);
+      const header = ['COMPONENT', 'STATE', 'ADDRESS', 'PID', 'VERSION', 'LOG'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+      for (const row of [header, ...rows])
+        console.log(
+          row
+            .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+            .join('  ')
+            .trimEnd(),
+        );
+    }
+    process.exitCode = statuses.every((s) => s.state === 'healthy') ? 0 : 1;
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(err instanceof StackError ? err.describe() : `✗ ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
