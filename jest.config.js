@@ -8,7 +8,7 @@ module.exports = {
   roots: ['<rootDir>'],
   testMatch: ['<rootDir>/*/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/.stack/'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   maxWorkers: 1,
   testTimeout: 120_000,
   setupFiles: ['<rootDir>/e2e/test-profile.js'],

@@ -42,7 +42,7 @@ export async function fetchFromMaven(config: StackConfig, fetch: MavenFetch): Pr
   const logFile = join(config.logDir, `download-${fetch.component}.log`);
   const args = ['-B', '-f', pomFile, '-P', fetch.profile, `-D${fetch.targetProperty}=${staging}`];
   for (const [key, value] of Object.entries(fetch.properties)) args.push(`-D${key}=${value}`);
-  args.push('generate-resources');
+  args.push('package');
   process.stdout.write(
     `  ${fetch.component}: downloading from Maven Central (mvn -P ${fetch.profile}; log ${logFile})\n`,
   );

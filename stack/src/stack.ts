@@ -10,10 +10,13 @@ import { isAlive, isPortOpen, runningPid, stopProcess, tailOf, waitUntil } from 
 
 /** Start order; each starts only when the ones before it are healthy. */
 export function stackComponents(ctx: ComponentContext): Component[] {
-  return [postgresComponent(ctx), redisComponent(ctx)];
-  void kafkaComponent;
-  void registryComponent;
-  void connectComponent;
+  return [
+    postgresComponent(ctx),
+    redisComponent(ctx),
+    kafkaComponent(ctx),
+    registryComponent(ctx),
+    connectComponent(ctx),
+  ];
 }
 
 export type ComponentState = 'healthy' | 'unhealthy' | 'stopped';

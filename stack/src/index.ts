@@ -1,0 +1,4 @@
+export { DEFAULT_PORTS, endpointsOf, loadStackConfig, repoRoot, TEST_PORT_OFFSET } from './config';
+export type { StackConfig, StackEndpoints, StackProfile } from './config';
+export { loadVersions } from './versions';
+export type { StackVersions } from './versions';
