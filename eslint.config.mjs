@@ -20,7 +20,10 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'kafkajs', message: 'The api never talks to Kafka: write an outbox row in the business transaction.' },
+            {
+              name: 'kafkajs',
+              message: 'The api never talks to Kafka: write an outbox row in the business transaction.',
+            },
           ],
         },
       ],
@@ -28,6 +31,8 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
-    languageOptions: { globals: { module: 'readonly', require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: {
+      globals: { module: 'readonly', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
   },
 );

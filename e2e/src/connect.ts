@@ -1,7 +1,11 @@
 import { eventually, endpoints } from './index';
 
 /** Minimal Kafka Connect REST calls the tests need (the connect/ command is the user-facing tool). */
-export async function connectRequest<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function connectRequest<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${endpoints.connectUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -25,7 +29,8 @@ export function waitForRunning(name: string, timeoutMs = 90_000): Promise<Connec
       if (status !== 200) return undefined;
       const failed = body.tasks.find((t) => t.state === 'FAILED');
       if (failed) throw new Error(`task ${failed.id} FAILED: ${failed.trace?.split('\n')[0]}`);
-      const running = body.connector.state === 'RUNNING' && body.tasks.length > 0 && body.tasks.every((t) => t.state === 'RUNNING');
+      const running =
+        body.connector.state === 'RUNNING' && body.tasks.length > 0 && body.tasks.every((t) => t.state === 'RUNNING');
       return running ? body : undefined;
     },
     timeoutMs,

@@ -23,7 +23,7 @@ export interface StackConfig {
   logDir: string;
   runDir: string;
   confDir: string;
-  postgres: { port: number; user: string; password: string; databases: string[] };
+  postgres: { port: number; user: string; password: string; databases: string[]; hostForConnect: string };
   redis: { port: number };
   kafka: { port: number; controllerPort: number; heapMb: number };
   registry: { port: number; managementPort: number; heapMb: number; database: string };
@@ -56,6 +56,8 @@ const envSchema = z.object({
   PG_PORT: port.optional(),
   PG_USER: z.string().min(1).default('outbox'),
   PG_PASSWORD: z.string().min(1).default('outbox'),
+  /** How Kafka Connect reaches PostgreSQL (the compose stack: the service name "postgres"). */
+  PG_HOST_FOR_CONNECT: z.string().min(1).optional(),
   REDIS_PORT: port.optional(),
   KAFKA_PORT: port.optional(),
   KAFKA_CONTROLLER_PORT: port.optional(),
@@ -98,6 +100,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, profileOve
       user: e.PG_USER,
       password: e.PG_PASSWORD,
       databases: ['commerce', 'streamer', 'registry'],
+      hostForConnect: e.PG_HOST_FOR_CONNECT ?? e.STACK_HOST,
     },
     redis: { port: portOf('REDIS_PORT') },
     kafka: {

@@ -29,7 +29,10 @@ describe('Kafka Connect with Debezium', () => {
     await consumer.disconnect();
     // The slot stays active for a moment after the connector is deleted.
     await eventually('replication slot released', async () => {
-      const { rows } = await db.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [id]);
+      const { rows } = await db.query<{ active: boolean }>(
+        'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+        [id],
+      );
       if (rows[0]?.active) return undefined;
       if (rows.length > 0) await db.query('SELECT pg_drop_replication_slot($1)', [id]);
       return true;
@@ -58,7 +61,7 @@ describe('Kafka Connect with Debezium', () => {
       'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
       'tasks.max': '1',
       'plugin.name': 'pgoutput',
-      'database.hostname': stack.host,
+      'database.hostname': stack.postgres.hostForConnect,
       'database.port': String(stack.postgres.port),
       'database.user': stack.postgres.user,
       'database.password': stack.postgres.password,

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { DEFAULT_PORTS, repoRoot } from '../src/config';
+import { loadVersions } from '../src/versions';
+
+/**
+ * docker-compose.yml cannot be started here (no Docker engine), so it is validated by an
+ * offline compose parser and held to the native stack's ports and versions.
+ */
+interface ComposeService {
+  image?: string;
+  ports?: string[];
+  build?: { args?: Record<string, string> };
+}
+
+const composeFile = join(repoRoot, 'docker-compose.yml');
+const compose = parse(readFileSync(composeFile, 'utf8')) as { services: Record<string, ComposeService> };
+const versions = loadVersions();
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+};
+
+function composeCli(): string[] {
+  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
+  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
+  throw new Error('no compose parser found: install Docker Compose (Debian: apt-get install docker-compose)');
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid for the compose parser', () => {
+    const [bin, ...args] = composeCli() as [string, ...string[]];
+    const result = spawnSync(bin, [...args, '-f', composeFile, 'config', '--quiet'], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('publishes the native stack default ports', () => {
+    const published: Record<string, number> = {
+      postgres: DEFAULT_PORTS.PG_PORT,
+      redis: DEFAULT_PORTS.REDIS_PORT,
+      kafka: DEFAULT_PORTS.KAFKA_PORT,
+      registry: DEFAULT_PORTS.REGISTRY_PORT,
+      connect: DEFAULT_PORTS.CONNECT_PORT,
+      api: 3000,
+      streamer: 3001,
+    };
+    for (const [name, port] of Object.entries(published)) {
+      expect({ name, ports: service(name).ports }).toEqual({ name, ports: [`${port}:${port}`] });
+    }
+  });
+
+  it('pins the same server versions as stack/versions.json', () => {
+    expect(service('postgres').image).toBe(`postgres:${versions.postgres}`);
+    expect(service('redis').image).toMatch(new RegExp(`^redis:${versions.redis}(\\.|$)`));
+    expect(service('kafka').image).toBe(`apache/kafka:${versions.kafka}`);
+    expect(service('registry').image).toBe(`apicurio/apicurio-registry:${versions.apicurio}`);
+    expect(service('connect').build?.args).toEqual({
+      KAFKA_VERSION: versions.kafka,
+      DEBEZIUM_VERSION: versions.debezium,
+    });
+  });
+
+  it('builds Connect from the same Kafka and Debezium versions by default', () => {
+    const dockerfile = readFileSync(join(repoRoot, 'connect', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`ARG KAFKA_VERSION=${versions.kafka}`);
+    expect(dockerfile).toContain(`ARG DEBEZIUM_VERSION=${versions.debezium}`);
+  });
+});
