@@ -1,1 +1,6 @@
-export {};
+export { connectorFile, loadConnector, pipelineTopics } from './connector';
+export type { ConnectorDefinition, TopicSpec } from './connector';
+export { ConnectClient, ConnectRestError } from './rest';
+export type { ConnectorStatus, TaskStatus } from './rest';
+export { ensureTopics } from './topics';
+export { applyConnector } from './apply';

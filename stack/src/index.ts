@@ -1,4 +1,5 @@
 export { DEFAULT_PORTS, endpointsOf, loadStackConfig, repoRoot, TEST_PORT_OFFSET } from './config';
 export type { StackConfig, StackEndpoints, StackProfile } from './config';
 export { loadVersions } from './versions';
+export { renderTemplate } from './templates';
 export type { StackVersions } from './versions';

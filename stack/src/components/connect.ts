@@ -54,7 +54,9 @@ export function connectComponent({ config, versions }: ComponentContext): Compon
         'org.apache.kafka.connect.cli.ConnectDistributed',
         configFile,
       ];
-      return startDetached(proc, { command: java.bin, args });
+      // Connector configs reference ${env:PG_PASSWORD}; the worker resolves it from its environment.
+      const env = { ...process.env, PG_PASSWORD: config.postgres.password };
+      return startDetached(proc, { command: java.bin, args, env });
     },
 
     async healthy() {

@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface TaskStatus {
+  id: number;
+  state: string;
+  worker_id: string;
+  trace?: string;
+}
+
+export interface ConnectorStatus {
+  name: string;
+  connector: { state: string; worker_id: string; trace?: string };
+  tasks: TaskStatus[];
+}
+
+export class ConnectRestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConnectRestError';
+  }
+}
+
+/** The few Kafka Connect REST calls the pipeline needs. */
+export class ConnectClient {
+  constructor(private readonly baseUrl: string) {}
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T | undefined> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    if (response.status === 404 && method === 'GET') return undefined;
+    if (!response.ok) {
+      const detail = text ? ((JSON.parse(text) as { message?: string }).message ?? text) : response.statusText;
+      throw new ConnectRestError(response.status, `${method} ${path}: HTTP ${response.status}: ${detail}`);
+    }
+    return text ? (JSON.parse(text) as T) : undefined;
+  }
+
+  /** Creates or updates the connector; returns true when the config changed. */
+  async putConfig(name: string, config: Record<string, string>): Promise<boolean> {
+    const current = await this.request<Record<string, string>>('GET', `/connectors/${name}/config`);
+    const desired = { ...config, name };
+    if (current && sameConfig(current, desired)) return false;
+    await this.request('PUT', `/connectors/${name}/config`, config);
+    return true;
+  }
+
+  status(name: string): Promise<ConnectorStatus | undefined> {
+    return this.request<ConnectorStatus>('GET', `/connectors/${name}/status`);
+  }
+
+  /** Restarts the connector and those of its tasks that FAILED. */
+  async restart(name: string, onlyFailed = true): Promise<void> {
+    await this.request('POST', `/connectors/${name}/restart?includeTasks=true&onlyFailed=${onlyFailed}`);
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.request('DELETE', `/connectors/${name}`);
+  }
+
+  /** Polls until the connector and every task are RUNNING; a FAILED task fails at once with its trace. */
+  async waitForRunning(name: string, timeoutMs = 60_000): Promise<ConnectorStatus> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ConnectorStatus | undefined;
+    while (Date.now() < deadline) {
+      last = await this.status(name);
+      const failed = last?.tasks.find((t) => t.state === 'FAILED');
+      if (failed)
+        throw new Error(`connector ${name}: task ${failed.id} FAILED: ${failed.trace?.split('\n')[0] ?? 'no trace'}`);
+      if (last?.connector.state === 'FAILED')
+        throw new Error(`connector ${name} FAILED: ${last.connector.trace?.split('\n')[0] ?? ''}`);
+      if (
+        last &&
+        last.connector.state === 'RUNNING' &&
+        last.tasks.length > 0 &&
+        last.tasks.every((t) => t.state === 'RUNNING')
+      )
+        return last;
+      await sleep(250);
+    }
+    throw new Error(
+      `connector ${name} not RUNNING after ${timeoutMs} ms (last state: ${JSON.stringify(last ?? 'absent')})`,
+    );
+  }
+}
+
+function sameConfig(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
