@@ -1,1 +1,10 @@
 export * from './topics';
+export { ENVELOPE_FIELDS, EVENT_DEFINITIONS, namespaceOf } from './definitions';
+export type { EnvelopeField, EventDefinition } from './definitions';
+export type * from './generated/event-types';
+export { CATALOGUE, CatalogueError, catalogueEntry, loadCatalogue, SCHEMAS_DIR, subjectOf } from './catalogue';
+export type { AvroField, AvroRecordSchema, Catalogue, CatalogueEntry } from './catalogue';
+export { EventCodec, newEvent, validateEvent } from './codec';
+export type { DecodedEvent, EventFields, EventOf, NewEventOptions } from './codec';
+export { EventDecodeError, EventValidationError, SchemaRegistrationError } from './errors';
+export type { DecodeFailureReason, ValidationIssue } from './errors';
