@@ -1,12 +1,68 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { CommerceClient } from '@outbox/db';
+import type { EventCodec } from '@outbox/events';
+import type { Redis } from 'ioredis';
+import { ProductCache } from './cache/product-cache';
+import type { ApiConfig } from './config';
+import { createOutboxWriter, type OutboxWriter } from './outbox/outbox-writer';
+import { registerErrorHandling } from './plugins/errors';
+import { createApiMetrics, registerMetrics, type ApiMetrics } from './plugins/metrics';
+import { couponRoutes } from './routes/coupons';
+import { registerHealth } from './routes/health';
+import { likeRoutes } from './routes/likes';
+import { orderRoutes } from './routes/orders';
+import { productRoutes } from './routes/products';
+import { CouponService } from './services/coupons';
+import { LikeService } from './services/likes';
+import { OrderService } from './services/orders';
+import { ProductService } from './services/products';
 
-/**
- * Builds the api as a Fastify application (no listening here: tests use app.inject()).
- * Placeholder from the foundation issue: liveness and readiness only.
- */
-export function buildApp(): FastifyInstance {
-  const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } });
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async () => ({ status: 'ready' }));
+export interface AppDeps {
+  db: CommerceClient;
+  redis: Redis;
+  /** Schemas registered; encodes events for the outbox. */
+  codec: EventCodec;
+  metrics?: ApiMetrics;
+  /** Replaces the outbox writer (tests inject failures to prove the transaction boundary). */
+  outbox?: OutboxWriter;
+}
+
+/** The api as a Fastify application; server.ts listens, tests call app.inject(). */
+export async function buildApp(config: ApiConfig, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = deps.metrics ?? createApiMetrics();
+  const outbox =
+    deps.outbox ??
+    createOutboxWriter(deps.codec, {
+      onWritten: (events) => events.forEach((e) => metrics.outboxEventsWritten.inc({ event_type: e.eventType })),
+    });
+  const cache = new ProductCache(deps.redis, config.cacheTtlSeconds, app.log);
+
+  registerErrorHandling(app);
+  registerMetrics(app, metrics);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'commerce api',
+        version: '0.1.0',
+        description: 'Every state change is written with its outbox event in one transaction.',
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerHealth(app, deps);
+  await app.register(productRoutes, { products: new ProductService(deps.db, outbox, cache) });
+  await app.register(likeRoutes, { likes: new LikeService(deps.db, outbox) });
+  await app.register(orderRoutes, { orders: new OrderService(deps.db, outbox) });
+  await app.register(couponRoutes, { coupons: new CouponService(deps.db) });
   return app;
 }

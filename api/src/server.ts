@@ -1,20 +1,51 @@
+import { createCommerceClient } from '@outbox/db';
+import { EventCodec } from '@outbox/events';
+import Redis from 'ioredis';
 import { buildApp } from './app';
-
-const port = Number(process.env.API_PORT ?? 3000);
-const host = process.env.HOST ?? '0.0.0.0';
+import { loadApiConfig } from './config';
+import { cleanupOutbox } from './jobs/outbox-cleanup';
 
 async function main(): Promise<void> {
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`API_PORT must be a port number, got "${process.env.API_PORT}"`);
-  const app = buildApp();
+  const config = loadApiConfig();
+  const db = createCommerceClient(config.databaseUrl, { max: config.databasePoolMax });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  // Schemas are registered before the first request (idempotent; BACKWARD per subject).
+  const codec = await EventCodec.connect(config.schemaRegistryUrl);
+  const app = await buildApp(config, { db, redis, codec });
+
+  const cleanup = async (): Promise<void> => {
+    try {
+      const result = await cleanupOutbox(db, {
+        retentionMs: config.outboxRetentionMs,
+        batchSize: config.outboxCleanupBatchSize,
+        slotName: config.outboxSlotName,
+      });
+      app.log.info(result, 'outbox cleanup');
+    } catch (err) {
+      app.log.error({ err }, 'outbox cleanup failed; next run in the next interval');
+    }
+  };
+  const cleanupTimer = setInterval(() => void cleanup(), config.outboxCleanupIntervalMs);
+  cleanupTimer.unref();
+
+  let closing = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      app.log.info({ signal }, 'shutting down');
-      void app.close().then(() => process.exit(0));
+      if (closing) return;
+      closing = true;
+      app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+      clearInterval(cleanupTimer);
+      void app
+        .close()
+        .then(() => Promise.all([db.$disconnect(), redis.quit()]))
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
     });
   }
-  await app.listen({ port, host });
-  app.log.info('api ready');
+  await app.listen({ port: config.port, host: config.host });
+  void cleanup();
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,68 @@
+import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { z } from 'zod';
+
+/** The api's settings: one defaults object, names that carry their unit, validated at start-up. */
+export interface ApiConfig {
+  port: number;
+  host: string;
+  logLevel: string;
+  databaseUrl: string;
+  databasePoolMax: number;
+  redisUrl: string;
+  schemaRegistryUrl: string;
+  streamerUrl: string;
+  cacheTtlSeconds: number;
+  bodyLimitBytes: number;
+  outboxRetentionMs: number;
+  outboxCleanupIntervalMs: number;
+  outboxCleanupBatchSize: number;
+  /** The connector's replication slot: cleanup deletes nothing while it does not exist. */
+  outboxSlotName: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_MAX: positiveInt.default(20),
+  REDIS_URL: z.string().url().optional(),
+  SCHEMA_REGISTRY_URL: z.string().url().optional(),
+  STREAMER_URL: z.string().url().default('http://127.0.0.1:3001'),
+  CACHE_TTL_SECONDS: positiveInt.default(60),
+  BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
+  OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  OUTBOX_CLEANUP_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
+  OUTBOX_CLEANUP_BATCH_SIZE: positiveInt.default(1000),
+  OUTBOX_SLOT_NAME: z.string().min(1).default('commerce_outbox'),
+});
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid api configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  // Addresses default to the native stack's (STACK_PROFILE, PG_PORT, ...), so `npm start` needs no settings.
+  const stack = endpointsOf(loadStackConfig(env));
+  return {
+    port: e.API_PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL ?? stack.postgresUrl('commerce'),
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL ?? stack.redisUrl,
+    schemaRegistryUrl: e.SCHEMA_REGISTRY_URL ?? stack.registryUrl,
+    streamerUrl: e.STREAMER_URL,
+    cacheTtlSeconds: e.CACHE_TTL_SECONDS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    outboxRetentionMs: e.OUTBOX_RETENTION_DAYS * DAY_MS,
+    outboxCleanupIntervalMs: e.OUTBOX_CLEANUP_INTERVAL_MS,
+    outboxCleanupBatchSize: e.OUTBOX_CLEANUP_BATCH_SIZE,
+    outboxSlotName: e.OUTBOX_SLOT_NAME,
+  };
+}

@@ -1,0 +1,40 @@
+import type { commerce } from '@outbox/db';
+import type { CommerceEvent, EventCodec } from '@outbox/events';
+
+/** A Prisma interactive transaction of the commerce database. */
+export type Tx = commerce.Prisma.TransactionClient;
+
+/**
+ * The only way the api publishes anything: outbox rows written in the caller's transaction.
+ * Debezium reads the committed inserts from the WAL; nothing here talks to Kafka.
+ */
+export interface OutboxWriter {
+  /** Encodes the events (Avro, Confluent wire format) and inserts one outbox row each, in order. */
+  write(tx: Tx, events: CommerceEvent[]): Promise<void>;
+}
+
+export interface OutboxWriterHooks {
+  /** Called after the rows are written (metrics). */
+  onWritten?(events: CommerceEvent[]): void;
+}
+
+export function createOutboxWriter(codec: EventCodec, hooks: OutboxWriterHooks = {}): OutboxWriter {
+  return {
+    async write(tx, events) {
+      if (events.length === 0) return;
+      const rows = [];
+      for (const event of events) {
+        rows.push({
+          id: event.eventId,
+          aggregatetype: event.aggregateType,
+          aggregateid: event.aggregateId,
+          type: event.eventType,
+          payload: new Uint8Array(await codec.encode(event)),
+        });
+      }
+      // One multi-row INSERT: the rows enter the WAL in this order, and so reach Kafka.
+      await tx.outbox.createMany({ data: rows });
+      hooks.onWritten?.(events);
+    },
+  };
+}

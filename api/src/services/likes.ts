@@ -1,0 +1,41 @@
+import type { CommerceClient } from '@outbox/db';
+import { newEvent } from '@outbox/events';
+import type { OutboxWriter } from '../outbox/outbox-writer';
+import { requireProduct } from './products';
+
+export interface LikeResult {
+  productId: string;
+  memberId: string;
+  liked: boolean;
+  /** False when the call changed nothing (liking twice, unliking what was not liked): no event then. */
+  changed: boolean;
+}
+
+/**
+ * Likes are idempotent per (member, product): the primary key decides, so two concurrent likes
+ * by one member write one row and one event, and an unlike of a product not liked writes nothing.
+ */
+export class LikeService {
+  constructor(
+    private readonly db: CommerceClient,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  like(productId: string, memberId: string): Promise<LikeResult> {
+    return this.db.$transaction(async (tx) => {
+      await requireProduct(tx, productId);
+      const { count } = await tx.productLike.createMany({ data: [{ productId, memberId }], skipDuplicates: true });
+      if (count === 1) await this.outbox.write(tx, [newEvent('PRODUCT_LIKED', productId, { memberId })]);
+      return { productId, memberId, liked: true, changed: count === 1 };
+    });
+  }
+
+  unlike(productId: string, memberId: string): Promise<LikeResult> {
+    return this.db.$transaction(async (tx) => {
+      await requireProduct(tx, productId);
+      const { count } = await tx.productLike.deleteMany({ where: { productId, memberId } });
+      if (count === 1) await this.outbox.write(tx, [newEvent('PRODUCT_UNLIKED', productId, { memberId })]);
+      return { productId, memberId, liked: false, changed: count === 1 };
+    });
+  }
+}
