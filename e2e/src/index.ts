@@ -35,3 +35,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
 }
+
+export * from './records';
+export * from './control';
+export * from './connect';

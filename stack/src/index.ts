@@ -3,3 +3,6 @@ export type { StackConfig, StackEndpoints, StackProfile } from './config';
 export { loadVersions } from './versions';
 export { renderTemplate } from './templates';
 export type { StackVersions } from './versions';
+export { stackComponents, statusOf, up, down } from './stack';
+export { runningPid, stopProcess } from './processes';
+export type { Component } from './components/component';
