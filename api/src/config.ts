@@ -25,7 +25,7 @@ const positiveInt = z.coerce.number().int().positive();
 
 const schema = z.object({
   API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: positiveInt.default(20),

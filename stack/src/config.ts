@@ -17,6 +17,8 @@ export interface StackConfig {
   repoRoot: string;
   /** Per-profile state: data/, logs/, run/ (pid files), conf/. */
   home: string;
+  /** Where clients reach each server; STACK_HOST unless overridden (the compose network has one host per service). */
+  clientHosts: { postgres: string; redis: string; kafka: string; registry: string; connect: string };
   /** Shared download cache (git-ignored). */
   cacheDir: string;
   dataDir: string;
@@ -53,6 +55,11 @@ const envSchema = z.object({
   STACK_HOST: z.string().min(1).default('127.0.0.1'),
   STACK_HOME: z.string().min(1).optional(),
   STACK_CACHE_DIR: z.string().min(1).optional(),
+  PG_HOST: z.string().min(1).optional(),
+  REDIS_HOST: z.string().min(1).optional(),
+  KAFKA_HOST: z.string().min(1).optional(),
+  REGISTRY_HOST: z.string().min(1).optional(),
+  CONNECT_HOST: z.string().min(1).optional(),
   PG_PORT: port.optional(),
   PG_USER: z.string().min(1).default('outbox'),
   PG_PASSWORD: z.string().min(1).default('outbox'),
@@ -90,6 +97,13 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, profileOve
     host: e.STACK_HOST,
     repoRoot,
     home,
+    clientHosts: {
+      postgres: e.PG_HOST ?? e.STACK_HOST,
+      redis: e.REDIS_HOST ?? e.STACK_HOST,
+      kafka: e.KAFKA_HOST ?? e.STACK_HOST,
+      registry: e.REGISTRY_HOST ?? e.STACK_HOST,
+      connect: e.CONNECT_HOST ?? e.STACK_HOST,
+    },
     cacheDir: resolve(e.STACK_CACHE_DIR ?? join(repoRoot, '.stack', 'cache')),
     dataDir: join(home, 'data'),
     logDir: join(home, 'logs'),
@@ -150,14 +164,14 @@ export interface StackEndpoints {
 }
 
 export function endpointsOf(config: StackConfig): StackEndpoints {
-  const { host } = config;
+  const hosts = config.clientHosts;
   const pg = config.postgres;
   return {
     postgresUrl: (database) =>
-      `postgresql://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@${host}:${pg.port}/${database}`,
-    redisUrl: `redis://${host}:${config.redis.port}`,
-    kafkaBrokers: [`${host}:${config.kafka.port}`],
-    registryUrl: `http://${host}:${config.registry.port}/apis/ccompat/v7`,
-    connectUrl: `http://${host}:${config.connect.port}`,
+      `postgresql://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@${hosts.postgres}:${pg.port}/${database}`,
+    redisUrl: `redis://${hosts.redis}:${config.redis.port}`,
+    kafkaBrokers: [`${hosts.kafka}:${config.kafka.port}`],
+    registryUrl: `http://${hosts.registry}:${config.registry.port}/apis/ccompat/v7`,
+    connectUrl: `http://${hosts.connect}:${config.connect.port}`,
   };
 }

@@ -1,7 +1,7 @@
 import { buildApp } from './app';
 
 const port = Number(process.env.STREAMER_PORT ?? 3001);
-const host = process.env.HOST ?? '0.0.0.0';
+const host = process.env.HOST ?? '127.0.0.1';
 
 async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
