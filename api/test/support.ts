@@ -23,7 +23,7 @@ export interface TestApi {
 let migrated: Promise<unknown> | undefined;
 
 export async function startTestApi(overrides: Partial<AppDeps> = {}): Promise<TestApi> {
-  const config = { ...loadApiConfig({ ...process.env, LOG_LEVEL: 'warn' }) };
+  const config = { ...loadApiConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' }) };
   migrated ??= applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: commerceMigrationsDir });
   await migrated;
   const db = createCommerceClient(config.databaseUrl, { max: 30 });
