@@ -8,3 +8,4 @@ export { EventCodec, newEvent, validateEvent } from './codec';
 export type { DecodedEvent, EventFields, EventOf, NewEventOptions } from './codec';
 export { EventDecodeError, EventValidationError, SchemaRegistrationError } from './errors';
 export type { DecodeFailureReason, ValidationIssue } from './errors';
+export * from './cache-keys';

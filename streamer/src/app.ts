@@ -1,12 +1,123 @@
+import type { StreamerClient } from '@outbox/db';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { StreamerMetrics } from './metrics';
 
-/**
- * Builds the streamer as a Fastify application (no listening here: tests use app.inject()).
- * Placeholder from the foundation issue: liveness and readiness only.
- */
-export function buildApp(): FastifyInstance {
-  const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+export interface StreamerAppDeps {
+  db: StreamerClient;
+  redis: Redis;
+  metrics: StreamerMetrics;
+  /** Group membership of each consumer, for readiness. */
+  groups: { groupId: string; isMember(): boolean }[];
+  logLevel?: string;
+}
+
+const RANK_BY = ['likes', 'views', 'sales'] as const;
+
+interface MetricsRow {
+  productId: string;
+  likes: bigint;
+  views: bigint;
+  sales: bigint;
+  updatedAt: Date;
+}
+
+const toJson = (m: MetricsRow) => ({
+  productId: m.productId,
+  likes: Number(m.likes),
+  views: Number(m.views),
+  sales: Number(m.sales),
+  updatedAt: m.updatedAt.toISOString(),
+});
+
+const metricsSchema = {
+  type: 'object',
+  properties: {
+    productId: { type: 'string' },
+    likes: { type: 'integer' },
+    views: { type: 'integer' },
+    sales: { type: 'integer' },
+    updatedAt: { type: 'string' },
+  },
+} as const;
+
+/** The streamer's HTTP side: health, readiness, Prometheus metrics and the product_metrics read API. */
+export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
+  const app = Fastify({ logger: { level: deps.logLevel ?? 'info' } });
+
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async () => ({ status: 'ready' }));
+
+  app.get('/ready', async (_request, reply) => {
+    const check = async (probe: () => Promise<unknown>) =>
+      probe().then(
+        () => 'ok',
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      );
+    const checks: Record<string, string> = {
+      database: await check(() => deps.db.$queryRaw`SELECT 1`),
+      redis: await check(() => deps.redis.ping()),
+    };
+    for (const g of deps.groups) checks[`kafka group ${g.groupId}`] = g.isMember() ? 'ok' : 'not a member';
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/product-metrics/:id',
+    {
+      schema: {
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
+        response: { 200: metricsSchema },
+      },
+    },
+    async (request, reply) => {
+      const row = await deps.db.productMetrics.findUnique({ where: { productId: request.params.id } });
+      if (!row)
+        return reply
+          .status(404)
+          .send({
+            statusCode: 404,
+            code: 'NO_METRICS',
+            error: 'Not Found',
+            message: `no events applied for product ${request.params.id} yet`,
+          });
+      return toJson(row);
+    },
+  );
+
+  app.get<{ Querystring: { by: (typeof RANK_BY)[number]; limit: number } }>(
+    '/rankings',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            by: { type: 'string', enum: [...RANK_BY], default: 'likes' },
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { by: { type: 'string' }, items: { type: 'array', items: metricsSchema } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { by, limit } = request.query;
+      const rows = await deps.db.productMetrics.findMany({
+        orderBy: [{ [by]: 'desc' }, { productId: 'asc' }],
+        take: limit,
+      });
+      return { by, items: rows.map(toJson) };
+    },
+  );
+
   return app;
 }

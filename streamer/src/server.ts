@@ -1,20 +1,28 @@
-import { buildApp } from './app';
-
-const port = Number(process.env.STREAMER_PORT ?? 3001);
-const host = process.env.HOST ?? '127.0.0.1';
+import { loadStreamerConfig } from './config';
+import { startStreamer } from './service';
 
 async function main(): Promise<void> {
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`STREAMER_PORT must be a port number, got "${process.env.STREAMER_PORT}"`);
-  const app = buildApp();
+  const config = loadStreamerConfig();
+  const streamer = await startStreamer(config);
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      app.log.info({ signal }, 'shutting down');
-      void app.close().then(() => process.exit(0));
+      if (stopping) return;
+      stopping = true;
+      streamer.app.log.info({ signal }, 'shutting down: finishing in-flight batches, committing, leaving the groups');
+      streamer.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
     });
   }
-  await app.listen({ port, host });
-  app.log.info('streamer ready');
+  streamer.app.log.info(
+    { applyMode: config.applyMode, groups: [config.metricsGroupId, config.cacheGroupId] },
+    'streamer ready',
+  );
 }
 
 main().catch((err: unknown) => {

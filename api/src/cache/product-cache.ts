@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import { PRODUCT_LIST_CACHE_PATTERN, productCacheKey, productListCacheKey } from '@outbox/events';
 
-/** Redis keys of the product caches; the streamer's cache-invalidation group deletes the same keys. */
-export const productKey = (id: string): string => `product:${id}`;
-export const productListKey = (sort: string, page: number, size: number): string => `products:${sort}:${page}:${size}`;
-export const PRODUCT_LIST_PATTERN = 'products:*';
+/** Redis keys of the product caches (shared with the streamer's cache-invalidation group). */
+export const productKey = productCacheKey;
+export const productListKey = productListCacheKey;
+const PRODUCT_LIST_PATTERN = PRODUCT_LIST_CACHE_PATTERN;
 
 /**
  * Cache-aside with a TTL. The cache is an optimisation, never a dependency: a Redis failure

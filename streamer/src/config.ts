@@ -1,0 +1,82 @@
+import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { z } from 'zod';
+
+/** The streamer's settings: one defaults object, names that carry their unit, validated at start-up. */
+export interface StreamerConfig {
+  port: number;
+  host: string;
+  logLevel: string;
+  databaseUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  metricsGroupId: string;
+  cacheGroupId: string;
+  /** batch: one transaction per partition batch (default); single: one event per transaction. */
+  applyMode: 'batch' | 'single';
+  /** Attempts for a failing batch or record before the record is parked in the DLQ. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  partitionsConsumedConcurrently: number;
+  sessionTimeoutMs: number;
+  inboxRetentionMs: number;
+  inboxPurgeIntervalMs: number;
+  /** Fault injection for the crash test only: SIGKILL itself after a database commit, before the offset commit. */
+  crashAfterDbCommit: boolean;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  STREAMER_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STREAMER_DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  KAFKA_BROKERS: z.string().min(1).optional(),
+  SCHEMA_REGISTRY_URL: z.string().url().optional(),
+  METRICS_GROUP_ID: z.string().min(1).default('metrics'),
+  CACHE_GROUP_ID: z.string().min(1).default('cache-invalidation'),
+  APPLY_MODE: z.enum(['batch', 'single']).default('batch'),
+  MAX_ATTEMPTS: positiveInt.default(5),
+  RETRY_BASE_MS: positiveInt.default(200),
+  RETRY_MAX_MS: positiveInt.default(10_000),
+  PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt.default(3),
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
+  // Longer than the topics' retention (7 days): a redelivery older than that cannot happen.
+  INBOX_RETENTION_DAYS: z.coerce.number().positive().default(14),
+  INBOX_PURGE_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
+  STREAMER_CRASH_AFTER_DB_COMMIT: z.enum(['true', 'false']).default('false'),
+});
+
+export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): StreamerConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid streamer configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const stack = endpointsOf(loadStackConfig(env));
+  return {
+    port: e.STREAMER_PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.STREAMER_DATABASE_URL ?? stack.postgresUrl('streamer'),
+    redisUrl: e.REDIS_URL ?? stack.redisUrl,
+    kafkaBrokers: e.KAFKA_BROKERS ? e.KAFKA_BROKERS.split(',').map((b) => b.trim()) : stack.kafkaBrokers,
+    schemaRegistryUrl: e.SCHEMA_REGISTRY_URL ?? stack.registryUrl,
+    metricsGroupId: e.METRICS_GROUP_ID,
+    cacheGroupId: e.CACHE_GROUP_ID,
+    applyMode: e.APPLY_MODE,
+    maxAttempts: e.MAX_ATTEMPTS,
+    retryBaseMs: e.RETRY_BASE_MS,
+    retryMaxMs: e.RETRY_MAX_MS,
+    partitionsConsumedConcurrently: e.PARTITIONS_CONSUMED_CONCURRENTLY,
+    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+    inboxRetentionMs: e.INBOX_RETENTION_DAYS * DAY_MS,
+    inboxPurgeIntervalMs: e.INBOX_PURGE_INTERVAL_MS,
+    crashAfterDbCommit: e.STREAMER_CRASH_AFTER_DB_COMMIT === 'true',
+  };
+}

@@ -1,0 +1,89 @@
+import { Command } from 'commander';
+import { loadStreamerConfig } from '../config';
+import { createStreamerDeps } from '../service';
+import { actOnDeadLetter, DeadLetterError } from './replay';
+
+/** npm run dlq -- list | replay <id> | discard <id> */
+const program = new Command('dlq').description('the sequenced dead-letter queue of the streamer');
+
+function parseId(raw: string): bigint {
+  if (!/^\d+$/.test(raw)) throw new DeadLetterError(`dead letter id must be a positive integer, got "${raw}"`);
+  return BigInt(raw);
+}
+
+program
+  .command('list')
+  .description('parked records, oldest first')
+  .option('--status <status>', 'new | replayed | discarded | all', 'new')
+  .option('--group <group>', 'only this consumer group')
+  .option('--json', 'machine-readable output', false)
+  .action(async (opts: { status: string; group?: string; json: boolean }) => {
+    if (!['new', 'replayed', 'discarded', 'all'].includes(opts.status))
+      throw new DeadLetterError(`--status must be new, replayed, discarded or all`);
+    const deps = await createStreamerDeps({ ...loadStreamerConfig(), logLevel: 'warn' });
+    try {
+      const rows = await deps.db.deadLetter.findMany({
+        where: {
+          ...(opts.status === 'all' ? {} : { status: opts.status }),
+          ...(opts.group ? { consumerGroup: opts.group } : {}),
+        },
+        orderBy: { id: 'asc' },
+        take: 500,
+      });
+      const view = rows.map((r) => ({
+        id: r.id.toString(),
+        group: r.consumerGroup,
+        source: `${r.topic}/${r.partition}@${r.offset}`,
+        aggregateId: r.aggregateId,
+        eventType: r.eventType,
+        status: r.status,
+        attempts: r.attempts,
+        error: r.error,
+        createdAt: r.createdAt.toISOString(),
+      }));
+      if (opts.json) console.log(JSON.stringify(view, null, 2));
+      else if (view.length === 0) console.log('no dead letters');
+      else
+        for (const v of view)
+          console.log(
+            `#${v.id}  ${v.status.padEnd(9)} ${v.group}  ${v.source}  ${v.aggregateId ?? '-'}  ${v.eventType ?? '-'}  attempts=${v.attempts}  ${v.error.slice(0, 120)}`,
+          );
+    } finally {
+      await deps.close();
+    }
+  });
+
+for (const action of ['replay', 'discard'] as const) {
+  program
+    .command(`${action} <id>`)
+    .description(
+      action === 'replay'
+        ? 'apply the head of an aggregate queue again, then release the records parked behind it in order'
+        : 'drop the head of an aggregate queue (an explicit operator act), then release the records behind it',
+    )
+    .action(async (raw: string) => {
+      const deps = await createStreamerDeps({ ...loadStreamerConfig(), logLevel: 'warn' });
+      try {
+        const report = await actOnDeadLetter(deps, parseId(raw), action);
+        if (!report.ok) {
+          console.error(`✗ #${report.id} failed again and stays parked: ${report.error}`);
+          process.exitCode = 1;
+          return;
+        }
+        console.log(
+          `✓ #${report.id} ${action === 'replay' ? 'replayed' : 'discarded'}; released ${report.released.length} record(s) behind it${report.released.length ? ` (#${report.released.join(', #')})` : ''}`,
+        );
+        if (report.newHead !== undefined) {
+          console.log(`! #${report.newHead} failed while releasing and now heads the queue: ${report.error}`);
+          process.exitCode = 1;
+        }
+      } finally {
+        await deps.close();
+      }
+    });
+}
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(`✗ ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import type { StreamerClient } from '@outbox/db';
+import { AGGREGATE_TOPICS, PRODUCT_LIST_CACHE_PATTERN, productCacheKey, type CommerceEvent } from '@outbox/events';
+import type { Redis } from 'ioredis';
+import { claimEvents, handledAlready, uniqueEvents } from '../inbox/inbox';
+import type { ApplyOutcome, EventHandler } from './handler';
+
+/** Deletes every product list page: SCAN + UNLINK, never KEYS (which blocks Redis). */
+export async function dropProductLists(redis: Redis): Promise<number> {
+  let dropped = 0;
+  const stream = redis.scanStream({ match: PRODUCT_LIST_CACHE_PATTERN, count: 200 });
+  for await (const keys of stream as AsyncIterable<string[]>) {
+    if (keys.length > 0) dropped += await redis.unlink(...keys);
+  }
+  return dropped;
+}
+
+/**
+ * Group `cache-invalidation`. Redis and the inbox cannot share a transaction, so the cache is
+ * invalidated first and the inbox rows are committed after: a crash in between replays the
+ * event, and deleting a key twice is harmless (the next read repopulates it from the database).
+ */
+export class CacheInvalidationHandler implements EventHandler {
+  readonly topics = [AGGREGATE_TOPICS.catalog];
+
+  constructor(
+    readonly group: string,
+    private readonly db: StreamerClient,
+    private readonly redis: Redis,
+  ) {}
+
+  handles(event: CommerceEvent): boolean {
+    return event.eventType === 'STOCK_DECREASED' || event.eventType === 'STOCK_INCREASED';
+  }
+
+  async apply(events: CommerceEvent[]): Promise<ApplyOutcome> {
+    const relevant = uniqueEvents(events.filter((e) => this.handles(e)));
+    if (relevant.length === 0) return { applied: [], duplicates: [] };
+    const seen = await handledAlready(
+      this.db,
+      this.group,
+      relevant.map((e) => e.eventId),
+    );
+    const fresh = relevant.filter((e) => !seen.has(e.eventId));
+
+    const products = new Set<string>();
+    let lists = false;
+    for (const event of fresh) {
+      if (event.eventType !== 'STOCK_DECREASED' && event.eventType !== 'STOCK_INCREASED') continue;
+      products.add(productCacheKey(event.aggregateId));
+      // Selling out removes the product from the lists; a restock can bring it back.
+      if (event.eventType === 'STOCK_INCREASED' || event.remainingStock === 0) lists = true;
+    }
+    if (products.size > 0) await this.redis.unlink(...products);
+    if (lists) await dropProductLists(this.redis);
+
+    const claimed = await this.db.$transaction((tx) =>
+      claimEvents(
+        tx,
+        this.group,
+        fresh.map((e) => e.eventId),
+      ),
+    );
+    return {
+      applied: fresh.filter((e) => claimed.has(e.eventId)),
+      duplicates: relevant.filter((e) => !claimed.has(e.eventId)),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { StreamerMetrics } from '../metrics';
+import type { PartitionProcessor } from '../pipeline/partition-processor';
+import { toConsumedRecord } from '../pipeline/record';
+
+export interface GroupConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  processor: PartitionProcessor;
+  metrics: StreamerMetrics;
+  log: Logger;
+  sessionTimeoutMs: number;
+  partitionsConsumedConcurrently: number;
+  /** Fault injection (crash test): called after the effects committed, before the offsets do. */
+  afterDbCommit?: () => void;
+}
+
+/**
+ * The transport layer: one kafkajs consumer per group. Partitions are processed
+ * concurrently, records within a partition strictly in order; the offset is committed only
+ * after the batch's effects are durable (no auto-commit), so a crash or a rebalance replays,
+ * and the inbox absorbs the replay.
+ */
+export class GroupConsumer {
+  private readonly consumer: Consumer;
+  private member = false;
+
+  constructor(private readonly o: GroupConsumerOptions) {
+    this.consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: Math.floor(o.sessionTimeoutMs / 3),
+      maxWaitTimeInMs: 100,
+    });
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (e) => {
+      this.member = true;
+      o.log.info({ group: o.groupId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
+    });
+    for (const event of [CRASH, STOP, DISCONNECT]) this.consumer.on(event, () => (this.member = false));
+  }
+
+  /** True while this process is a member of its group (readiness). */
+  isMember(): boolean {
+    return this.member;
+  }
+
+  async start(): Promise<void> {
+    const { o } = this;
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: o.topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || isStale()) return;
+        const stopTimer = o.metrics.batchDuration.startTimer({ group: o.groupId });
+        const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
+        const result = await o.processor.process(records, { heartbeat, isRunning });
+        o.afterDbCommit?.();
+        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+
+        stopTimer();
+        o.metrics.batchSize.observe({ group: o.groupId }, records.length);
+        for (const e of result.applied) o.metrics.eventsApplied.inc({ group: o.groupId, event_type: e.eventType });
+        for (const e of result.duplicates)
+          o.metrics.duplicatesSkipped.inc({ group: o.groupId, event_type: e.eventType });
+        if (result.parked > 0) o.metrics.deadLettered.inc({ group: o.groupId, topic: batch.topic }, result.parked);
+        const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
+        o.metrics.lag.set(
+          { group: o.groupId, topic: batch.topic, partition: String(batch.partition) },
+          Math.max(0, lag),
+        );
+        o.log.debug(
+          {
+            group: o.groupId,
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: next,
+            records: records.length,
+            applied: result.applied.length,
+            duplicates: result.duplicates.length,
+            parked: result.parked,
+          },
+          'batch committed',
+        );
+      },
+    });
+  }
+
+  /** Graceful: the running batches finish and commit, then the member leaves the group. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    this.member = false;
+  }
+}

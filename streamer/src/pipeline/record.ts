@@ -1,0 +1,26 @@
+import type { KafkaMessage } from 'kafkajs';
+
+/** A Kafka record as the pipeline sees it: transport details kept for the DLQ. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | undefined;
+  headers: Record<string, string>;
+  value: Buffer | null;
+}
+
+export function toConsumedRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first.toString();
+  }
+  return { topic, partition, offset: message.offset, key: message.key?.toString(), headers, value: message.value };
+}
+
+/** The aggregate a record belongs to: its key, by contract (key = aggregateId). */
+export const aggregateOf = (record: ConsumedRecord): string | undefined => record.key;
+
+export const describe = (r: ConsumedRecord): string => `${r.topic}/${r.partition}@${r.offset}`;

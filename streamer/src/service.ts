@@ -1,0 +1,125 @@
+import { createStreamerClient, type StreamerClient } from '@outbox/db';
+import { EventCodec } from '@outbox/events';
+import type { FastifyInstance } from 'fastify';
+import Redis from 'ioredis';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import pino, { type Logger } from 'pino';
+import { buildStreamerApp } from './app';
+import type { StreamerConfig } from './config';
+import { DeadLetters } from './dlq/dead-letters';
+import { CacheInvalidationHandler } from './handlers/cache';
+import type { EventHandler } from './handlers/handler';
+import { MetricsHandler } from './handlers/metrics';
+import { purgeInbox } from './jobs/inbox-purge';
+import { GroupConsumer } from './kafka/group-consumer';
+import { createStreamerMetrics } from './metrics';
+import { PartitionProcessor } from './pipeline/partition-processor';
+import { exponentialBackoff } from './strategies/backoff';
+
+/** Everything the consumers, the DLQ command and the tests share. */
+export interface StreamerDeps {
+  config: StreamerConfig;
+  log: Logger;
+  db: StreamerClient;
+  redis: Redis;
+  codec: EventCodec;
+  kafka: Kafka;
+  producer: Producer;
+  deadLetters: DeadLetters;
+  handlers: EventHandler[];
+  close(): Promise<void>;
+}
+
+export async function createStreamerDeps(config: StreamerConfig): Promise<StreamerDeps> {
+  const log = pino({ level: config.logLevel, base: { service: 'streamer' } });
+  const db = createStreamerClient(config.databaseUrl, { max: config.partitionsConsumedConcurrently * 2 + 4 });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  const codec = new EventCodec(config.schemaRegistryUrl);
+  const kafka = new Kafka({ clientId: 'streamer', brokers: config.kafkaBrokers, logLevel: logLevel.WARN });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const deadLetters = new DeadLetters(db, producer);
+  const handlers: EventHandler[] = [
+    new MetricsHandler(config.metricsGroupId, db),
+    new CacheInvalidationHandler(config.cacheGroupId, db, redis),
+  ];
+  return {
+    config,
+    log,
+    db,
+    redis,
+    codec,
+    kafka,
+    producer,
+    deadLetters,
+    handlers,
+    async close() {
+      await producer.disconnect();
+      await db.$disconnect();
+      redis.disconnect();
+    },
+  };
+}
+
+export interface RunningStreamer {
+  app: FastifyInstance;
+  consumers: GroupConsumer[];
+  stop(): Promise<void>;
+}
+
+/** Starts both consumer groups, the HTTP side and the inbox purge. */
+export async function startStreamer(config: StreamerConfig): Promise<RunningStreamer> {
+  const deps = await createStreamerDeps(config);
+  const metrics = createStreamerMetrics();
+  const backoff = exponentialBackoff(config.retryBaseMs, config.retryMaxMs);
+  const consumers = deps.handlers.map((handler) => {
+    const log = deps.log.child({ group: handler.group });
+    return new GroupConsumer({
+      kafka: deps.kafka,
+      groupId: handler.group,
+      topics: handler.topics,
+      processor: new PartitionProcessor({
+        handler,
+        codec: deps.codec,
+        deadLetters: deps.deadLetters,
+        applyMode: config.applyMode,
+        maxAttempts: config.maxAttempts,
+        backoff,
+        log,
+      }),
+      metrics,
+      log,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+      afterDbCommit: config.crashAfterDbCommit ? () => process.kill(process.pid, 'SIGKILL') : undefined,
+    });
+  });
+  const app = buildStreamerApp({
+    db: deps.db,
+    redis: deps.redis,
+    metrics,
+    logLevel: config.logLevel,
+    groups: consumers.map((c, i) => ({ groupId: deps.handlers[i]?.group ?? '', isMember: () => c.isMember() })),
+  });
+  await app.listen({ port: config.port, host: config.host });
+  for (const consumer of consumers) await consumer.start();
+
+  const purge = setInterval(() => {
+    purgeInbox(deps.db, config.inboxRetentionMs).then(
+      (deleted) => deps.log.info({ deleted }, 'inbox purge'),
+      (err: unknown) => deps.log.error({ err }, 'inbox purge failed'),
+    );
+  }, config.inboxPurgeIntervalMs);
+  purge.unref();
+
+  return {
+    app,
+    consumers,
+    async stop() {
+      clearInterval(purge);
+      await Promise.all(consumers.map((c) => c.stop()));
+      await app.close();
+      await deps.close();
+    },
+  };
+}
