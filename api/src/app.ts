@@ -13,10 +13,12 @@ import { createApiMetrics, registerMetrics, type ApiMetrics } from './plugins/me
 import { couponRoutes } from './routes/coupons';
 import { registerHealth } from './routes/health';
 import { likeRoutes } from './routes/likes';
+import { metricsReadRoutes } from './routes/metrics-reads';
 import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { CouponService } from './services/coupons';
 import { LikeService } from './services/likes';
+import { MetricsReader } from './services/metrics-reader';
 import { OrderService } from './services/orders';
 import { ProductService } from './services/products';
 
@@ -64,5 +66,6 @@ export async function buildApp(config: ApiConfig, deps: AppDeps): Promise<Fastif
   await app.register(likeRoutes, { likes: new LikeService(deps.db, outbox) });
   await app.register(orderRoutes, { orders: new OrderService(deps.db, outbox) });
   await app.register(couponRoutes, { coupons: new CouponService(deps.db) });
+  await app.register(metricsReadRoutes, { reader: new MetricsReader(deps.db, config.streamerUrl) });
   return app;
 }

@@ -77,14 +77,12 @@ export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
     async (request, reply) => {
       const row = await deps.db.productMetrics.findUnique({ where: { productId: request.params.id } });
       if (!row)
-        return reply
-          .status(404)
-          .send({
-            statusCode: 404,
-            code: 'NO_METRICS',
-            error: 'Not Found',
-            message: `no events applied for product ${request.params.id} yet`,
-          });
+        return reply.status(404).send({
+          statusCode: 404,
+          code: 'NO_METRICS',
+          error: 'Not Found',
+          message: `no events applied for product ${request.params.id} yet`,
+        });
       return toJson(row);
     },
   );

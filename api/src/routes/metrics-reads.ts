@@ -1,0 +1,49 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { MetricsReader } from '../services/metrics-reader';
+import { ErrorResponse, IdParams, Uuid } from './schemas';
+
+const ProductMetrics = Type.Object({
+  productId: Uuid,
+  likes: Type.Integer(),
+  views: Type.Integer(),
+  sales: Type.Integer(),
+  updatedAt: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const metricsReadRoutes: FastifyPluginAsyncTypebox<{ reader: MetricsReader }> = async (app, { reader }) => {
+  app.get(
+    '/products/:id/metrics',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: "A product's likes, views and sales, as the streamer has applied them",
+        params: IdParams,
+        response: { 200: ProductMetrics, 400: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse },
+      },
+    },
+    async (request) => reader.productMetrics(request.params.id),
+  );
+
+  app.get(
+    '/rankings',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Products ranked by likes, views or sales',
+        querystring: Type.Object(
+          {
+            by: Type.Union([Type.Literal('likes'), Type.Literal('views'), Type.Literal('sales')], { default: 'likes' }),
+            limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ by: Type.String(), items: Type.Array(ProductMetrics) }),
+          400: ErrorResponse,
+          503: ErrorResponse,
+        },
+      },
+    },
+    async (request) => reader.rankings(request.query.by, request.query.limit),
+  );
+};

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { repoRoot } from '@outbox/stack';
+import { eventually } from './index';
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** Resolves with the signal or exit code when the process ends. */
+  exited: Promise<NodeJS.Signals | number | null>;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
+}
+
+/**
+ * Runs a service (api or streamer) as a real child process, the way `npm start` does, and
+ * waits until its /ready answers 200 (unless waitReady is false).
+ */
+export async function startService(
+  name: 'api' | 'streamer',
+  env: Record<string, string>,
+  options: { waitReady?: boolean; readyTimeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  const portVar = name === 'api' ? 'API_PORT' : 'STREAMER_PORT';
+  const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), [join(repoRoot, name, 'src', 'server.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVar]: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const service: ServiceProcess = {
+    url,
+    child,
+    exited,
+    output: () => output,
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  if (options.waitReady !== false) {
+    let ended = false;
+    void exited.then(() => (ended = true));
+    await eventually(
+      `${name} ready at ${url}`,
+      async () => {
+        if (ended) throw new Error(`${name} exited during start-up:\n${output}`);
+        const res = await fetch(`${url}/ready`).catch(() => undefined);
+        return res?.status === 200 ? true : undefined;
+      },
+      options.readyTimeoutMs ?? 60_000,
+    ).catch(async (err: unknown) => {
+      await service.kill('SIGKILL');
+      throw err;
+    });
+  }
+  return service;
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceProcess } from '@outbox/e2e';
+import { eventually } from '@outbox/e2e';
+import { createProduct, http, member, startTestApi, type TestApi } from '../../api/test/support';
+import { expectNoDrift, preparePipeline, startStreamer } from './support';
+
+/** The whole pipeline: api over HTTP -> outbox -> Debezium -> Kafka -> streamer -> metrics and cache. */
+describe('streamer applies the events of the api', () => {
+  let streamer: ServiceProcess;
+  let api: TestApi;
+
+  beforeAll(async () => {
+    await preparePipeline();
+    streamer = await startStreamer();
+    process.env.STREAMER_URL = streamer.url;
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+    await streamer.kill('SIGTERM');
+  });
+
+  it('counts likes, views and sales, and the api reads them back', async () => {
+    const productId = await createProduct(api, 50, 100);
+    await http(api, 'POST', `/products/${productId}/likes`, { headers: member('p-1') });
+    await http(api, 'POST', `/products/${productId}/likes`, { headers: member('p-2') });
+    await http(api, 'DELETE', `/products/${productId}/likes`, { headers: member('p-2') });
+    await http(api, 'POST', `/products/${productId}/views`);
+    const kept = await http(api, 'POST', '/orders', {
+      headers: member('p-1'),
+      body: { items: [{ productId, quantity: 3 }] },
+    });
+    const failed = await http(api, 'POST', '/orders', {
+      headers: member('p-2'),
+      body: { items: [{ productId, quantity: 2 }] },
+    });
+    await http(api, 'POST', `/orders/${failed.body.id as string}/payment`, {
+      body: { result: 'failed', reason: 'declined' },
+    });
+    expect(kept.status).toBe(201);
+
+    await expectNoDrift([productId]);
+    const metrics = await http(api, 'GET', `/products/${productId}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatchObject({ productId, likes: 1, views: 1, sales: 3 });
+    const ranking = await http<{ items: { productId: string }[] }>(api, 'GET', '/rankings?by=sales&limit=100');
+    expect(ranking.status).toBe(200);
+    expect(ranking.body.items.map((i) => i.productId)).toContain(productId);
+  });
+
+  it('a product no event reached has zero counters; an unknown product is 404', async () => {
+    const productId = await createProduct(api);
+    expect((await http(api, 'GET', `/products/${productId}/metrics`)).body).toEqual({
+      productId,
+      likes: 0,
+      views: 0,
+      sales: 0,
+      updatedAt: null,
+    });
+    expect((await http(api, 'GET', `/products/${randomUUID()}/metrics`)).status).toBe(404);
+  });
+
+  it('invalidates the cached product when its stock changes, and the lists when it sells out', async () => {
+    const productId = await createProduct(api, 2, 500, 'Cache me');
+    await http(api, 'GET', '/products?page=1&size=5&sort=price_desc');
+    const first = await http(api, 'GET', `/products/${productId}`);
+    const cached = await http(api, 'GET', `/products/${productId}`);
+    expect([first.headers.get('x-cache'), cached.headers.get('x-cache'), cached.body.stock]).toEqual([
+      'MISS',
+      'HIT',
+      2,
+    ]);
+
+    await http(api, 'POST', '/orders', { headers: member('c-1'), body: { items: [{ productId, quantity: 1 }] } });
+    await eventually('product:{id} dropped', async () =>
+      (await api.redis.exists(`product:${productId}`)) === 0 ? true : undefined,
+    );
+    const fresh = await http(api, 'GET', `/products/${productId}`);
+    expect([fresh.headers.get('x-cache'), fresh.body.stock]).toEqual(['MISS', 1]);
+
+    await http(api, 'GET', '/products?page=1&size=5&sort=price_desc');
+    expect(await api.redis.exists('products:price_desc:1:5')).toBe(1);
+    await http(api, 'POST', '/orders', { headers: member('c-2'), body: { items: [{ productId, quantity: 1 }] } });
+    await eventually('the product lists dropped after the sell-out', async () =>
+      (await api.redis.exists('products:price_desc:1:5')) === 0 ? true : undefined,
+    );
+    expect((await http(api, 'GET', `/products/${productId}`)).body.stock).toBe(0);
+  });
+
+  it('reports ready with its group memberships, and Prometheus metrics', async () => {
+    const ready = await (await fetch(`${streamer.url}/ready`)).json();
+    expect(ready).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', redis: 'ok', 'kafka group metrics': 'ok', 'kafka group cache-invalidation': 'ok' },
+    });
+    const text = await (await fetch(`${streamer.url}/metrics`)).text();
+    expect(text).toMatch(/streamer_events_applied_total\{group="metrics",event_type="PRODUCT_LIKED"\} \d+/);
+    expect(text).toContain('streamer_batch_duration_seconds_bucket');
+  });
+});
