@@ -36,7 +36,8 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const port = await freePort();
   const portVar = name === 'api' ? 'API_PORT' : 'STREAMER_PORT';
-  const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), [join(repoRoot, name, 'src', 'server.ts')], {
+  // node itself (tsx as a loader, not the tsx wrapper), so a signal reaches the service's own process.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, name, 'src', 'server.ts')], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVar]: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
