@@ -20,10 +20,17 @@ describe('exactly once in effect', () => {
 
   const handledCount = async (group: string, eventIds: string[]): Promise<number> =>
     Number(
-      (await streamerDb.query<{ n: string }>('SELECT count(*) AS n FROM event_handled WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])', [group, eventIds])).rows[0]?.n,
+      (
+        await streamerDb.query<{ n: string }>(
+          'SELECT count(*) AS n FROM event_handled WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])',
+          [group, eventIds],
+        )
+      ).rows[0]?.n,
     );
   const outboxIds = async (aggregateIds: string[]): Promise<string[]> =>
-    (await api.db.outbox.findMany({ where: { aggregateid: { in: aggregateIds } }, select: { id: true } })).map((r) => r.id);
+    (await api.db.outbox.findMany({ where: { aggregateid: { in: aggregateIds } }, select: { id: true } })).map(
+      (r) => r.id,
+    );
 
   /** Waits until the group has no lag on the event topics. */
   async function waitForCaughtUp(group: string): Promise<void> {
@@ -52,7 +59,10 @@ describe('exactly once in effect', () => {
     for (const p of products) {
       await http(api, 'POST', `/products/${p}/likes`, { headers: member('dup-1') });
       await http(api, 'POST', `/products/${p}/views`);
-      await http(api, 'POST', '/orders', { headers: member('dup-1'), body: { items: [{ productId: p, quantity: 2 }] } });
+      await http(api, 'POST', '/orders', {
+        headers: member('dup-1'),
+        body: { items: [{ productId: p, quantity: 2 }] },
+      });
     }
     await expectNoDrift(products);
     await waitForCaughtUp('metrics');
@@ -60,13 +70,17 @@ describe('exactly once in effect', () => {
 
     const admin = kafkaClient('reset').admin();
     await admin.connect();
-    for (const topic of ['catalog-events', 'order-events']) await admin.resetOffsets({ groupId: 'metrics', topic, earliest: true });
+    for (const topic of ['catalog-events', 'order-events'])
+      await admin.resetOffsets({ groupId: 'metrics', topic, earliest: true });
     await admin.disconnect();
 
     streamer = await startStreamer();
     await waitForCaughtUp('metrics');
     const text = await (await fetch(`${streamer.url}/metrics`)).text();
-    const duplicates = [...text.matchAll(/streamer_events_duplicate_total\{group="metrics",[^}]*\} (\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+    const duplicates = [...text.matchAll(/streamer_events_duplicate_total\{group="metrics",[^}]*\} (\d+)/g)].reduce(
+      (s, m) => s + Number(m[1]),
+      0,
+    );
     expect(duplicates).toBeGreaterThanOrEqual(6); // at least this test's events came again
     await expectNoDrift(products, 5_000);
     await streamer.kill('SIGTERM');
@@ -75,14 +89,17 @@ describe('exactly once in effect', () => {
   it('a streamer killed between the database commit and the offset commit applies nothing twice', async () => {
     // Make events while no streamer runs, so the first batch after start holds them.
     const product = await createProduct(api, 100);
-    for (let i = 0; i < 5; i += 1) await http(api, 'POST', `/products/${product}/views`, { headers: member(`crash-${i}`) });
+    for (let i = 0; i < 5; i += 1)
+      await http(api, 'POST', `/products/${product}/views`, { headers: member(`crash-${i}`) });
     await http(api, 'POST', `/products/${product}/likes`, { headers: member('crash-0') });
     const ids = await outboxIds([product]);
 
     const crashing = await startStreamer({ STREAMER_CRASH_AFTER_DB_COMMIT: 'true' }, { waitReady: false });
     expect(await crashing.exited).toBe('SIGKILL');
     // The effect committed before the kill, the offset did not: the batch will come again.
-    await eventually('some of the events handled before the crash', async () => ((await handledCount('metrics', ids)) > 0 ? true : undefined));
+    await eventually('some of the events handled before the crash', async () =>
+      (await handledCount('metrics', ids)) > 0 ? true : undefined,
+    );
 
     const streamer = await startStreamer();
     await waitForCaughtUp('metrics');
@@ -100,12 +117,16 @@ describe('exactly once in effect', () => {
       products.flatMap((p, i) =>
         [0, 1, 2].map(async (m) => {
           const steps = m === 2 ? sequence.slice(0, 4) : sequence; // the third member ends unliked
-          for (const method of steps) await http(api, method, `/products/${p}/likes`, { headers: member(`seq-${i}-${m}`) });
+          for (const method of steps)
+            await http(api, method, `/products/${p}/likes`, { headers: member(`seq-${i}-${m}`) });
         }),
       ),
     );
     await expectNoDrift(products);
-    const { rows } = await streamerDb.query<{ likes: string }>('SELECT likes FROM product_metrics WHERE product_id = ANY($1::uuid[])', [products]);
+    const { rows } = await streamerDb.query<{ likes: string }>(
+      'SELECT likes FROM product_metrics WHERE product_id = ANY($1::uuid[])',
+      [products],
+    );
     expect(rows.map((r) => Number(r.likes))).toEqual(Array(50).fill(2));
     await streamer.kill('SIGTERM');
   });
@@ -113,18 +134,26 @@ describe('exactly once in effect', () => {
   it('groups are independent: one group having handled an event never makes the other skip it', async () => {
     const product = await createProduct(api, 10, 100, 'Independent');
     await http(api, 'POST', `/products/${product}/likes`, { headers: member('ind') });
-    await http(api, 'POST', '/orders', { headers: member('ind'), body: { items: [{ productId: product, quantity: 1 }] } });
+    await http(api, 'POST', '/orders', {
+      headers: member('ind'),
+      body: { items: [{ productId: product, quantity: 1 }] },
+    });
     const rows = await api.db.outbox.findMany({ where: { aggregateid: product } });
     const liked = rows.find((r) => r.type === 'PRODUCT_LIKED')?.id as string;
     const decreased = rows.find((r) => r.type === 'STOCK_DECREASED')?.id as string;
     // Pretend each group had handled the other group's event.
-    await streamerDb.query("INSERT INTO event_handled (consumer_group, event_id) VALUES ('cache-invalidation', $1), ('metrics', $2)", [liked, decreased]);
+    await streamerDb.query(
+      "INSERT INTO event_handled (consumer_group, event_id) VALUES ('cache-invalidation', $1), ('metrics', $2)",
+      [liked, decreased],
+    );
     await api.redis.set(`product:${product}`, '{"stale":true}');
 
     const streamer = await startStreamer();
     await expectNoDrift([product]);
     expect(await handledCount('metrics', [liked])).toBe(1);
-    await eventually('the cache group dropped product:{id}', async () => ((await api.redis.exists(`product:${product}`)) === 0 ? true : undefined));
+    await eventually('the cache group dropped product:{id}', async () =>
+      (await api.redis.exists(`product:${product}`)) === 0 ? true : undefined,
+    );
     expect(await handledCount('cache-invalidation', [decreased])).toBe(1);
     await streamer.kill('SIGTERM');
   });
