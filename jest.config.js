@@ -11,5 +11,7 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   maxWorkers: 1,
   testTimeout: 120_000,
+  // A failed integration test can leave a client socket open; never let that hang CI.
+  forceExit: true,
   setupFiles: ['<rootDir>/e2e/test-profile.js'],
 };

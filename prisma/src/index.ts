@@ -22,3 +22,4 @@ export {
 } from './migrate';
 export type { ApplyMigrationsOptions, ApplyMigrationsResult, MigrationFile } from './migrate';
 export { commerceMigrationsDir, commerceSchemaPath, streamerMigrationsDir, streamerSchemaPath } from './paths';
+export { inTransaction, TRANSACTION_LIMITS } from './transactions';

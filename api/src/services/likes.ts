@@ -1,4 +1,4 @@
-import type { CommerceClient } from '@outbox/db';
+import { inTransaction, type CommerceClient } from '@outbox/db';
 import { newEvent } from '@outbox/events';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import { requireProduct } from './products';
@@ -22,7 +22,7 @@ export class LikeService {
   ) {}
 
   like(productId: string, memberId: string): Promise<LikeResult> {
-    return this.db.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       await requireProduct(tx, productId);
       const { count } = await tx.productLike.createMany({ data: [{ productId, memberId }], skipDuplicates: true });
       if (count === 1) await this.outbox.write(tx, [newEvent('PRODUCT_LIKED', productId, { memberId })]);
@@ -31,7 +31,7 @@ export class LikeService {
   }
 
   unlike(productId: string, memberId: string): Promise<LikeResult> {
-    return this.db.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       await requireProduct(tx, productId);
       const { count } = await tx.productLike.deleteMany({ where: { productId, memberId } });
       if (count === 1) await this.outbox.write(tx, [newEvent('PRODUCT_UNLIKED', productId, { memberId })]);

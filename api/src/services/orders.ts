@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { commerce, type CommerceClient } from '@outbox/db';
+import { commerce, inTransaction, type CommerceClient } from '@outbox/db';
 import { newEvent, type CommerceEvent } from '@outbox/events';
 import { ApiError } from '../errors';
 import type { OutboxWriter, Tx } from '../outbox/outbox-writer';
@@ -76,7 +76,7 @@ export class OrderService {
       if (stored) return stored;
     }
     try {
-      return await this.db.$transaction(async (tx) => {
+      return await inTransaction(this.db, async (tx) => {
         const order = await this.createInTx(tx, memberId, items, couponId);
         if (idempotencyKey) {
           await tx.idempotencyKey.create({
@@ -209,7 +209,7 @@ export class OrderService {
    * in the same transaction (STOCK_INCREASED per item).
    */
   settlePayment(orderId: string, result: 'completed' | 'failed', reason: string | undefined): Promise<PaymentDto> {
-    return this.db.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const status = result === 'completed' ? 'PAID' : 'FAILED';
       const { count } = await tx.order.updateMany({ where: { id: orderId, status: 'CREATED' }, data: { status } });
       const order = await tx.order.findUnique({ where: { id: orderId }, include: { items: true } });

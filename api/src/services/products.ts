@@ -1,4 +1,4 @@
-import type { CommerceClient } from '@outbox/db';
+import { inTransaction, type CommerceClient } from '@outbox/db';
 import { newEvent } from '@outbox/events';
 import { productKey, productListKey, type ProductCache } from '../cache/product-cache';
 import { ApiError } from '../errors';
@@ -93,7 +93,7 @@ export class ProductService {
 
   /** Records a view and its PRODUCT_VIEWED event in one transaction. */
   async view(productId: string, memberId: string | undefined): Promise<{ viewId: string }> {
-    return this.db.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       await requireProduct(tx, productId);
       const view = await tx.productView.create({ data: { productId, memberId: memberId ?? null } });
       await this.outbox.write(tx, [newEvent('PRODUCT_VIEWED', productId, { memberId: memberId ?? null })]);

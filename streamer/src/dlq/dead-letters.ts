@@ -1,4 +1,4 @@
-import type { StreamerClient } from '@outbox/db';
+import { inTransaction, type StreamerClient } from '@outbox/db';
 import { dlqTopicOf, type EventTopic } from '@outbox/events';
 import type { Producer } from 'kafkajs';
 import type { ConsumedRecord } from '../pipeline/record';
@@ -66,7 +66,7 @@ export class DeadLetters {
    * Returns false when the queue was released meanwhile: the caller applies the record itself.
    */
   async parkBehind(request: ParkRequest & { aggregateId: string }): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${queueLock(request.group, request.aggregateId)}))`;
       const open = await tx.deadLetter.count({
         where: { consumerGroup: request.group, aggregateId: request.aggregateId, status: 'new' },
@@ -84,7 +84,7 @@ export class DeadLetters {
     aggregateId: string,
     work: (tx: Parameters<Parameters<StreamerClient['$transaction']>[0]>[0]) => Promise<T>,
   ): Promise<T> {
-    return this.db.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${queueLock(group, aggregateId)}))`;
       return work(tx);
     });

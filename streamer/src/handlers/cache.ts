@@ -53,13 +53,8 @@ export class CacheInvalidationHandler implements EventHandler {
     if (products.size > 0) await this.redis.unlink(...products);
     if (lists) await dropProductLists(this.redis);
 
-    const claimed = await this.db.$transaction((tx) =>
-      claimEvents(
-        tx,
-        this.group,
-        fresh.map((e) => e.eventId),
-      ),
-    );
+    // One statement: the inbox rows commit atomically on their own.
+    const claimed = await claimEvents(this.db, this.group, fresh.map((e) => e.eventId));
     return {
       applied: fresh.filter((e) => claimed.has(e.eventId)),
       duplicates: relevant.filter((e) => !claimed.has(e.eventId)),

@@ -1,6 +1,6 @@
 import type { StreamerClient } from '@outbox/db';
 import { AGGREGATE_TOPICS, type CommerceEvent } from '@outbox/events';
-import { claimEvents, uniqueEvents, type StreamerTx } from '../inbox/inbox';
+import { uniqueEvents } from '../inbox/inbox';
 import type { ApplyOutcome, EventHandler } from './handler';
 
 interface Delta {
@@ -27,40 +27,42 @@ export function metricDeltas(event: CommerceEvent): [productId: string, delta: D
   }
 }
 
-/** Sums the deltas of many events into one per product. */
-export function sumDeltas(events: CommerceEvent[]): Map<string, Delta> {
-  const totals = new Map<string, Delta>();
-  for (const event of events) {
-    for (const [productId, d] of metricDeltas(event)) {
-      const t = totals.get(productId) ?? { likes: 0, views: 0, sales: 0 };
-      totals.set(productId, { likes: t.likes + d.likes, views: t.views + d.views, sales: t.sales + d.sales });
-    }
-  }
-  return totals;
-}
-
 /**
- * One statement for all products of the batch: rows are created if missing, then each gets
- * its summed delta atomically (no read-modify-write, so concurrent partitions lose nothing);
- * likes and sales never go below zero.
+ * The inbox claim and the effect in ONE SQL statement (so one atomic transaction, with no
+ * client-side transaction to time out half-way): the events' ids are inserted into the inbox
+ * with ON CONFLICT DO NOTHING; only the claimed ones contribute their deltas, summed to one
+ * upsert per product (rows in product order); likes and sales never go below zero.
+ * Returns the claimed event ids.
  */
-async function applyDeltas(tx: StreamerTx, deltas: Map<string, Delta>): Promise<void> {
-  if (deltas.size === 0) return;
-  const ids = [...deltas.keys()].sort();
-  const col = (k: keyof Delta) => ids.map((id) => (deltas.get(id) as Delta)[k]);
-  await tx.$executeRaw`
-    INSERT INTO product_metrics (product_id) SELECT id FROM unnest(${ids}::uuid[]) AS id ORDER BY id
-    ON CONFLICT (product_id) DO NOTHING`;
-  await tx.$executeRaw`
-    UPDATE product_metrics AS m SET
-      likes = GREATEST(m.likes + d.likes, 0),
-      views = m.views + d.views,
-      sales = GREATEST(m.sales + d.sales, 0),
-      updated_at = now(),
-      version = m.version + 1
-    FROM unnest(${ids}::uuid[], ${col('likes')}::bigint[], ${col('views')}::bigint[], ${col('sales')}::bigint[])
-      AS d(product_id, likes, views, sales)
-    WHERE m.product_id = d.product_id`;
+async function claimAndApply(db: StreamerClient, group: string, events: CommerceEvent[]): Promise<Set<string>> {
+  const rows = events.flatMap((e) => metricDeltas(e).map(([productId, d]) => ({ eventId: e.eventId, productId, ...d })));
+  const claimed = await db.$queryRaw<{ event_id: string }[]>`
+    WITH claimed AS (
+      INSERT INTO event_handled (consumer_group, event_id)
+      SELECT ${group}, id FROM unnest(${events.map((e) => e.eventId)}::uuid[]) AS id
+      ON CONFLICT DO NOTHING
+      RETURNING event_id
+    ), deltas AS (
+      SELECT d.product_id, sum(d.likes) AS likes, sum(d.views) AS views, sum(d.sales) AS sales
+      FROM unnest(
+        ${rows.map((r) => r.eventId)}::uuid[], ${rows.map((r) => r.productId)}::uuid[],
+        ${rows.map((r) => r.likes)}::bigint[], ${rows.map((r) => r.views)}::bigint[], ${rows.map((r) => r.sales)}::bigint[]
+      ) AS d(event_id, product_id, likes, views, sales)
+      JOIN claimed c ON c.event_id = d.event_id
+      GROUP BY d.product_id
+    ), applied AS (
+      INSERT INTO product_metrics AS m (product_id, likes, views, sales, version)
+      SELECT product_id, GREATEST(likes, 0), views, GREATEST(sales, 0), 1 FROM deltas ORDER BY product_id
+      ON CONFLICT (product_id) DO UPDATE SET
+        likes = GREATEST(m.likes + (SELECT likes FROM deltas WHERE deltas.product_id = EXCLUDED.product_id), 0),
+        views = m.views + EXCLUDED.views,
+        sales = GREATEST(m.sales + (SELECT sales FROM deltas WHERE deltas.product_id = EXCLUDED.product_id), 0),
+        updated_at = now(),
+        version = m.version + 1
+      RETURNING 1
+    )
+    SELECT event_id::text FROM claimed, (SELECT count(*) FROM applied) AS done`;
+  return new Set(claimed.map((r) => r.event_id));
 }
 
 /** Group `metrics`: likes, views and sales per product, with the inbox rows in the same transaction. */
@@ -79,15 +81,7 @@ export class MetricsHandler implements EventHandler {
   async apply(events: CommerceEvent[]): Promise<ApplyOutcome> {
     const relevant = uniqueEvents(events.filter((e) => this.handles(e)));
     if (relevant.length === 0) return { applied: [], duplicates: [] };
-    return this.db.$transaction(async (tx) => {
-      const claimed = await claimEvents(
-        tx,
-        this.group,
-        relevant.map((e) => e.eventId),
-      );
-      const applied = relevant.filter((e) => claimed.has(e.eventId));
-      await applyDeltas(tx, sumDeltas(applied));
-      return { applied, duplicates: relevant.filter((e) => !claimed.has(e.eventId)) };
-    });
+    const claimed = await claimAndApply(this.db, this.group, relevant);
+    return { applied: relevant.filter((e) => claimed.has(e.eventId)), duplicates: relevant.filter((e) => !claimed.has(e.eventId)) };
   }
 }

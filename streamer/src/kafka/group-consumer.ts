@@ -55,13 +55,16 @@ export class GroupConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (batch.messages.length === 0 || isStale()) return;
         const stopTimer = o.metrics.batchDuration.startTimer({ group: o.groupId });
         const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
         const result = await o.processor.process(records, { heartbeat, isRunning });
         o.afterDbCommit?.();
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        // Both are needed: resolveOffset moves this consumer's fetch position past the batch,
+        // commitOffsets makes the position durable for the group (a restart resumes there).
+        resolveOffset(batch.lastOffset());
         await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
 
         stopTimer();
