@@ -1,4 +1,4 @@
-import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { endpointsOf, loadStackConfig, parseEnv } from '@outbox/stack';
 import { z } from 'zod';
 
 /** The api's settings: one defaults object, names that carry their unit, validated at start-up. */
@@ -41,12 +41,7 @@ const schema = z.object({
 });
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid api configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env, 'api');
   // Addresses default to the native stack's (STACK_PROFILE, PG_PORT, ...), so `npm start` needs no settings.
   const stack = endpointsOf(loadStackConfig(env));
   return {

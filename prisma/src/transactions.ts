@@ -23,7 +23,10 @@ interface TransactionalClient<Tx extends RawExecutor> {
   $transaction<R>(fn: (tx: Tx) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
 }
 
-export function inTransaction<Tx extends RawExecutor, R>(db: TransactionalClient<Tx>, work: (tx: Tx) => Promise<R>): Promise<R> {
+export function inTransaction<Tx extends RawExecutor, R>(
+  db: TransactionalClient<Tx>,
+  work: (tx: Tx) => Promise<R>,
+): Promise<R> {
   return db.$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe(

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseEnv } from './env';
 
 /**
  * Where every server of the stack listens and keeps its files.
@@ -81,12 +82,7 @@ const envSchema = z.object({
 export const repoRoot = resolve(__dirname, '..', '..');
 
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, profileOverride?: StackProfile): StackConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid stack configuration in the environment: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'stack');
   const profile = profileOverride ?? e.STACK_PROFILE;
   const offset = profile === 'test' ? TEST_PORT_OFFSET : 0;
   const portOf = (name: keyof typeof DEFAULT_PORTS): number => e[name] ?? DEFAULT_PORTS[name] + offset;

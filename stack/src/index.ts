@@ -6,3 +6,4 @@ export type { StackVersions } from './versions';
 export { stackComponents, statusOf, up, down } from './stack';
 export { runningPid, stopProcess } from './processes';
 export type { Component } from './components/component';
+export { parseEnv } from './env';

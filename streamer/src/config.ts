@@ -1,4 +1,4 @@
-import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { endpointsOf, loadStackConfig, parseEnv } from '@outbox/stack';
 import { z } from 'zod';
 
 /** The streamer's settings: one defaults object, names that carry their unit, validated at start-up. */
@@ -52,12 +52,7 @@ const schema = z.object({
 });
 
 export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): StreamerConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid streamer configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env, 'streamer');
   const stack = endpointsOf(loadStackConfig(env));
   return {
     port: e.STREAMER_PORT,

@@ -16,7 +16,9 @@ describe('housekeeping', () => {
     const group = `purge-${randomUUID()}`;
     const old = Array.from({ length: 7 }, () => randomUUID());
     const fresh = Array.from({ length: 3 }, () => randomUUID());
-    await db.eventHandled.createMany({ data: old.map((eventId) => ({ consumerGroup: group, eventId, handledAt: new Date(Date.now() - 20 * DAY_MS) })) });
+    await db.eventHandled.createMany({
+      data: old.map((eventId) => ({ consumerGroup: group, eventId, handledAt: new Date(Date.now() - 20 * DAY_MS) })),
+    });
     await db.eventHandled.createMany({ data: fresh.map((eventId) => ({ consumerGroup: group, eventId })) });
 
     await purgeInbox(db, 14 * DAY_MS, 2);
@@ -29,7 +31,8 @@ describe('housekeeping', () => {
     const admin = kafkaClient('sigterm').admin();
     await admin.connect();
     try {
-      const members = async () => (await admin.describeGroups(['metrics', 'cache-invalidation'])).groups.map((g) => g.members.length);
+      const members = async () =>
+        (await admin.describeGroups(['metrics', 'cache-invalidation'])).groups.map((g) => g.members.length);
       for (let i = 0; i < 40 && (await members()).some((n) => n === 0); i += 1) await sleep(250);
       expect(await members()).toEqual([1, 1]);
       expect(await streamer.kill('SIGTERM')).toBe(0);

@@ -41,7 +41,8 @@ describe('scale-out and failover under load', () => {
     await admin.connect();
     afterAllCleanups.push(() => admin.disconnect());
     const members = async () => (await admin.describeGroups(['metrics'])).groups[0]?.members ?? [];
-    for (let i = 0; i < 60 && (await members()).length < 2; i += 1) await sleep(500);
+    // Exactly our two: a member of an earlier, killed process lingers until its session times out.
+    for (let i = 0; i < 120 && (await members()).length !== 2; i += 1) await sleep(500);
     expect((await members()).length).toBe(2);
 
     let killedAt = 0;
@@ -67,15 +68,28 @@ describe('scale-out and failover under load', () => {
 
     const commerce = new Client({ connectionString: endpoints.postgresUrl('commerce') });
     await commerce.connect();
-    const orderIds = (await commerce.query<{ id: string }>('SELECT DISTINCT order_id AS id FROM order_items WHERE product_id = ANY($1::uuid[])', [productIds])).rows.map((r) => r.id);
-    const events = Number((await commerce.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE aggregateid = ANY($1)', [[...productIds, ...orderIds]])).rows[0]?.n);
+    const orderIds = (
+      await commerce.query<{ id: string }>(
+        'SELECT DISTINCT order_id AS id FROM order_items WHERE product_id = ANY($1::uuid[])',
+        [productIds],
+      )
+    ).rows.map((r) => r.id);
+    const events = Number(
+      (
+        await commerce.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE aggregateid = ANY($1)', [
+          [...productIds, ...orderIds],
+        ])
+      ).rows[0]?.n,
+    );
     await commerce.end();
     expect(events).toBeGreaterThanOrEqual(10_000);
 
     await expectNoDrift(productIds, 240_000);
     expect((await members()).length).toBe(1); // the survivor owns every partition
     const survivorMetrics = await fetch(`${streamers[1]?.url}/metrics`).then((r) => r.text());
-    const applied = [...survivorMetrics.matchAll(/streamer_events_applied_total\{group="metrics",[^}]*\} (\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+    const applied = [
+      ...survivorMetrics.matchAll(/streamer_events_applied_total\{group="metrics",[^}]*\} (\d+)/g),
+    ].reduce((s, m) => s + Number(m[1]), 0);
     expect(applied).toBeGreaterThan(0);
   }, 600_000);
 });

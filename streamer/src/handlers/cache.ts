@@ -54,7 +54,11 @@ export class CacheInvalidationHandler implements EventHandler {
     if (lists) await dropProductLists(this.redis);
 
     // One statement: the inbox rows commit atomically on their own.
-    const claimed = await claimEvents(this.db, this.group, fresh.map((e) => e.eventId));
+    const claimed = await claimEvents(
+      this.db,
+      this.group,
+      fresh.map((e) => e.eventId),
+    );
     return {
       applied: fresh.filter((e) => claimed.has(e.eventId)),
       duplicates: relevant.filter((e) => !claimed.has(e.eventId)),

@@ -35,7 +35,9 @@ export function metricDeltas(event: CommerceEvent): [productId: string, delta: D
  * Returns the claimed event ids.
  */
 async function claimAndApply(db: StreamerClient, group: string, events: CommerceEvent[]): Promise<Set<string>> {
-  const rows = events.flatMap((e) => metricDeltas(e).map(([productId, d]) => ({ eventId: e.eventId, productId, ...d })));
+  const rows = events.flatMap((e) =>
+    metricDeltas(e).map(([productId, d]) => ({ eventId: e.eventId, productId, ...d })),
+  );
   const claimed = await db.$queryRaw<{ event_id: string }[]>`
     WITH claimed AS (
       INSERT INTO event_handled (consumer_group, event_id)
@@ -82,6 +84,9 @@ export class MetricsHandler implements EventHandler {
     const relevant = uniqueEvents(events.filter((e) => this.handles(e)));
     if (relevant.length === 0) return { applied: [], duplicates: [] };
     const claimed = await claimAndApply(this.db, this.group, relevant);
-    return { applied: relevant.filter((e) => claimed.has(e.eventId)), duplicates: relevant.filter((e) => !claimed.has(e.eventId)) };
+    return {
+      applied: relevant.filter((e) => claimed.has(e.eventId)),
+      duplicates: relevant.filter((e) => !claimed.has(e.eventId)),
+    };
   }
 }

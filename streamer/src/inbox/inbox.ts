@@ -8,7 +8,11 @@ export type StreamerTx = streamer.Prisma.TransactionClient;
  * those may be applied. Because the claim and the effect commit together, a crash between
  * them is impossible, and a redelivered event finds its row and is skipped.
  */
-export async function claimEvents(tx: Pick<StreamerTx, '$queryRaw'>, group: string, eventIds: string[]): Promise<Set<string>> {
+export async function claimEvents(
+  tx: Pick<StreamerTx, '$queryRaw'>,
+  group: string,
+  eventIds: string[],
+): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
   const rows = await tx.$queryRaw<{ event_id: string }[]>`
     INSERT INTO event_handled (consumer_group, event_id)
@@ -19,7 +23,11 @@ export async function claimEvents(tx: Pick<StreamerTx, '$queryRaw'>, group: stri
 }
 
 /** The ids of these events the group has handled already (read-only; used before side effects outside the database). */
-export async function handledAlready(db: Pick<StreamerTx, '$queryRaw'>, group: string, eventIds: string[]): Promise<Set<string>> {
+export async function handledAlready(
+  db: Pick<StreamerTx, '$queryRaw'>,
+  group: string,
+  eventIds: string[],
+): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
   const rows = await db.$queryRaw<{ event_id: string }[]>`
     SELECT event_id::text FROM event_handled WHERE consumer_group = ${group} AND event_id = ANY(${eventIds}::uuid[])`;
