@@ -2,7 +2,7 @@ import { createStreamerClient, type StreamerClient } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
 import type { FastifyInstance } from 'fastify';
 import Redis from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import { buildStreamerApp } from './app';
 import type { StreamerConfig } from './config';
@@ -36,7 +36,12 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   const codec = new EventCodec(config.schemaRegistryUrl);
   const kafka = new Kafka({ clientId: 'streamer', brokers: config.kafkaBrokers, logLevel: logLevel.WARN });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // murmur2 on the key, as Java producers (and Debezium) do: a parked record keeps its partition.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const deadLetters = new DeadLetters(db, producer);
   const handlers: EventHandler[] = [

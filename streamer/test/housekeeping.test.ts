@@ -39,6 +39,7 @@ describe('housekeeping', () => {
       // Left the groups explicitly: empty well before the 30 s session timeout would expire.
       expect(await members()).toEqual([0, 0]);
     } finally {
+      await streamer.kill('SIGKILL'); // no-op when it already exited
       await admin.disconnect();
     }
   });
