@@ -1,6 +1,7 @@
 import { inTransaction, type StreamerClient } from '@outbox/db';
 import { dlqTopicOf, type EventTopic } from '@outbox/events';
 import type { Producer } from 'kafkajs';
+import type { StreamerTx } from '../inbox/inbox';
 import type { ConsumedRecord } from '../pipeline/record';
 
 export interface ParkRequest {
@@ -11,24 +12,6 @@ export interface ParkRequest {
   eventType?: string;
   error: string;
   attempts: number;
-}
-
-export interface DeadLetterRow {
-  id: bigint;
-  consumerGroup: string;
-  topic: string;
-  partition: number;
-  offset: bigint;
-  messageKey: string | null;
-  aggregateId: string | null;
-  eventId: string | null;
-  eventType: string | null;
-  headers: unknown;
-  value: Uint8Array | null;
-  error: string;
-  attempts: number;
-  status: string;
-  createdAt: Date;
 }
 
 /** Lock key of one group's aggregate queue (parking behind it and releasing it serialise on it). */
@@ -79,11 +62,7 @@ export class DeadLetters {
   }
 
   /** Runs `work` holding the aggregate queue's lock (releasing a queue, see replay.ts). */
-  async withQueueLock<T>(
-    group: string,
-    aggregateId: string,
-    work: (tx: Parameters<Parameters<StreamerClient['$transaction']>[0]>[0]) => Promise<T>,
-  ): Promise<T> {
+  async withQueueLock<T>(group: string, aggregateId: string, work: (tx: StreamerTx) => Promise<T>): Promise<T> {
     return inTransaction(this.db, async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${queueLock(group, aggregateId)}))`;
       return work(tx);

@@ -1,4 +1,4 @@
-import type { streamer } from '@outbox/db';
+import type { streamer, StreamerClient } from '@outbox/db';
 import type { EventCodec } from '@outbox/events';
 import type { EventHandler } from '../handlers/handler';
 import { decodeRecord } from '../pipeline/decode';
@@ -8,7 +8,7 @@ import type { DeadLetters } from './dead-letters';
 type DeadLetterRow = streamer.DeadLetter;
 
 export interface ReplayDeps {
-  db: Pick<import('@outbox/db').StreamerClient, 'deadLetter'>;
+  db: Pick<StreamerClient, 'deadLetter'>;
   codec: EventCodec;
   handlers: EventHandler[];
   deadLetters: DeadLetters;

@@ -60,7 +60,7 @@ export class GroupConsumer {
         const stopTimer = o.metrics.batchDuration.startTimer({ group: o.groupId });
         const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
         const result = await o.processor.process(records, { heartbeat, isRunning });
-        o.afterDbCommit?.();
+        if (result.applied.length > 0) o.afterDbCommit?.();
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
         // Both are needed: resolveOffset moves this consumer's fetch position past the batch,
         // commitOffsets makes the position durable for the group (a restart resumes there).
