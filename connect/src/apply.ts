@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { endpointsOf, type StackConfig } from '@outbox/stack';
 import { loadConnector, pipelineTopics } from './connector';
 import { ConnectClient, type ConnectorStatus } from './rest';
@@ -27,5 +29,30 @@ export async function applyConnector(stack: StackConfig, timeoutMs = 60_000): Pr
   const client = new ConnectClient(endpoints.connectUrl);
   const configChanged = await client.putConfig(connector.name, connector.config);
   const status = await client.waitForRunning(connector.name, timeoutMs);
+  await waitForSlotStreaming(
+    endpoints.postgresUrl(connector.config['database.dbname'] ?? 'commerce'),
+    connector.config['slot.name'] ?? '',
+    timeoutMs,
+  );
   return { name: connector.name, topicsCreated, configChanged, status };
+}
+
+/**
+ * RUNNING is reported before the task has created or attached its replication slot; only an
+ * active slot means that what is committed from now on will be captured.
+ */
+async function waitForSlotStreaming(databaseUrl: string, slotName: string, timeoutMs: number): Promise<void> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { rows } = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [slotName]);
+      if (rows.length === 1) return;
+      await sleep(250);
+    }
+    throw new Error(`replication slot ${slotName} is not streaming after ${timeoutMs} ms`);
+  } finally {
+    await db.end();
+  }
 }

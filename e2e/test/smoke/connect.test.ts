@@ -86,6 +86,11 @@ describe('Kafka Connect with Debezium', () => {
     });
     expect([200, 201]).toContain(status);
     await waitForRunning(connector);
+    // RUNNING comes before the slot streams: a row inserted earlier would be before its start.
+    await eventually('the replication slot streaming', async () => {
+      const { rows } = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [id]);
+      return rows.length === 1 ? true : undefined;
+    });
 
     const eventId = '6f1c2f0e-8a3b-4c5d-9e7f-0123456789ab';
     const payload = Buffer.from([0, 0, 0, 0, 42, 1, 2, 3, 255]);
