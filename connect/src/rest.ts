@@ -55,6 +55,12 @@ export class ConnectClient {
     return true;
   }
 
+  /** The connector plugin classes the worker loaded. */
+  async plugins(): Promise<string[]> {
+    const plugins = await this.request<{ class: string }[]>('GET', '/connector-plugins');
+    return (plugins ?? []).map((p) => p.class);
+  }
+
   status(name: string): Promise<ConnectorStatus | undefined> {
     return this.request<ConnectorStatus>('GET', `/connectors/${name}/status`);
   }

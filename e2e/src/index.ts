@@ -38,7 +38,6 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 
 export * from './records';
 export * from './control';
-export * from './connect';
 export * from './processes';
 export * from './ground-truth';
 export * from './workload';

@@ -1,6 +1,6 @@
 import type { Admin, Consumer, KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
-import { connectRequest, waitForRunning } from '../../src/connect';
+import { ConnectClient } from '@outbox/connect';
 import { endpoints, eventually, kafkaClient, stack, uniqueName } from '../../src';
 
 /**
@@ -15,6 +15,7 @@ describe('Kafka Connect with Debezium', () => {
   const connector = id.replace(/_/g, '-');
   const db = new Client({ connectionString: endpoints.postgresUrl('commerce') });
   const kafka = kafkaClient('smoke-connect');
+  const connect = new ConnectClient(endpoints.connectUrl);
   let admin: Admin;
   let consumer: Consumer;
 
@@ -25,7 +26,7 @@ describe('Kafka Connect with Debezium', () => {
   });
 
   afterAll(async () => {
-    await connectRequest('DELETE', `/connectors/${connector}`);
+    await connect.delete(connector).catch(() => undefined);
     await consumer.disconnect();
     // The slot stays active for a moment after the connector is deleted.
     await eventually('replication slot released', async () => {
@@ -45,9 +46,7 @@ describe('Kafka Connect with Debezium', () => {
   });
 
   it('lists the Debezium Postgres connector plugin', async () => {
-    const { status, body } = await connectRequest<{ class: string }[]>('GET', '/connector-plugins');
-    expect(status).toBe(200);
-    expect(body.map((p) => p.class)).toContain('io.debezium.connector.postgresql.PostgresConnector');
+    expect(await connect.plugins()).toContain('io.debezium.connector.postgresql.PostgresConnector');
   });
 
   it('runs a connector with the outbox EventRouter and routes a row byte for byte', async () => {
@@ -57,7 +56,7 @@ describe('Kafka Connect with Debezium', () => {
     await db.query(`CREATE PUBLICATION ${id} FOR TABLE ${table} WITH (publish = 'insert')`);
     await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
 
-    const { status } = await connectRequest('PUT', `/connectors/${connector}/config`, {
+    const changed = await connect.putConfig(connector, {
       'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
       'tasks.max': '1',
       'plugin.name': 'pgoutput',
@@ -84,8 +83,8 @@ describe('Kafka Connect with Debezium', () => {
       'value.converter': 'io.debezium.converters.BinaryDataConverter',
       'value.converter.delegate.converter.type': 'org.apache.kafka.connect.json.JsonConverter',
     });
-    expect([200, 201]).toContain(status);
-    await waitForRunning(connector);
+    expect(changed).toBe(true);
+    await connect.waitForRunning(connector, 90_000);
     // RUNNING comes before the slot streams: a row inserted earlier would be before its start.
     await eventually('the replication slot streaming', async () => {
       const { rows } = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [id]);
