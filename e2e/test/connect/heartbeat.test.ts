@@ -1,8 +1,7 @@
 import { applyMigrations, commerceMigrationsDir } from '@outbox/db';
 import { endpoints, eventually, stack } from '@outbox/e2e';
 import { Client } from 'pg';
-import { applyConnector } from '../src/apply';
-import { loadConnector } from '../src/connector';
+import { applyConnector, loadConnector } from '@outbox/connect';
 
 /**
  * The replication slot must not pin WAL while the commerce database is idle and the streamer
