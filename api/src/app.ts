@@ -4,12 +4,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { CommerceClient } from '@outbox/db';
 import type { EventCodec } from '@outbox/events';
+import { loggerOptions } from '@outbox/telemetry';
 import type { Redis } from 'ioredis';
 import { ProductCache } from './cache/product-cache';
 import type { ApiConfig } from './config';
 import { createOutboxWriter, type OutboxWriter } from './outbox/outbox-writer';
 import { registerErrorHandling } from './plugins/errors';
 import { createApiMetrics, registerMetrics, type ApiMetrics } from './plugins/metrics';
+import { registerTracing } from './plugins/tracing';
 import { couponRoutes } from './routes/coupons';
 import { registerHealth } from './routes/health';
 import { likeRoutes } from './routes/likes';
@@ -35,7 +37,7 @@ export interface AppDeps {
 /** The api as a Fastify application; server.ts listens, tests call app.inject(). */
 export async function buildApp(config: ApiConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: loggerOptions(config.logLevel),
     bodyLimit: config.bodyLimitBytes,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -48,6 +50,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps): Promise<Fastif
     });
   const cache = new ProductCache(deps.redis, config.cacheTtlSeconds, app.log);
 
+  registerTracing(app);
   registerErrorHandling(app);
   registerMetrics(app, metrics);
   await app.register(swagger, {

@@ -1,5 +1,6 @@
 import { createCommerceClient } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
+import { startTracing } from '@outbox/telemetry';
 import Redis from 'ioredis';
 import { buildApp } from './app';
 import { loadApiConfig } from './config';
@@ -7,6 +8,7 @@ import { cleanupOutbox } from './jobs/outbox-cleanup';
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
+  const tracing = startTracing({ serviceName: 'commerce-api' });
   const db = createCommerceClient(config.databaseUrl, { max: config.databasePoolMax });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   // Schemas are registered before the first request (idempotent; BACKWARD per subject).
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
       clearInterval(cleanupTimer);
       void app
         .close()
-        .then(() => Promise.all([db.$disconnect(), redis.quit()]))
+        .then(() => Promise.all([db.$disconnect(), redis.quit(), tracing.shutdown()]))
         .then(
           () => process.exit(0),
           () => process.exit(1),

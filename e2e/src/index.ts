@@ -41,3 +41,5 @@ export * from './control';
 export * from './processes';
 export * from './ground-truth';
 export * from './workload';
+export * from './groups';
+export * from './otlp-receiver';

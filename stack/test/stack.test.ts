@@ -14,7 +14,8 @@ import { down, statusOf, up } from '../src/stack';
 const dir = mkdtempSync(join(tmpdir(), 'stack-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let nextPort = 41000 + Math.floor(Math.random() * 1000);
+// Below the kernel's ephemeral range (32768+), so an outgoing connection elsewhere cannot take one.
+let nextPort = 24000 + Math.floor(Math.random() * 1000);
 
 function nodeServer(name: string, script: string, opts: { dependsOn?: string[]; port?: number } = {}): Component {
   const port = opts.port ?? nextPort++;

@@ -1,4 +1,5 @@
 import type { StreamerClient } from '@outbox/db';
+import { loggerOptions } from '@outbox/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { StreamerMetrics } from './metrics';
@@ -43,7 +44,7 @@ const metricsSchema = {
 
 /** The streamer's HTTP side: health, readiness, Prometheus metrics and the product_metrics read API. */
 export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
-  const app = Fastify({ logger: { level: deps.logLevel ?? 'info' } });
+  const app = Fastify({ logger: loggerOptions(deps.logLevel ?? 'info') });
 
   app.get('/health', async () => ({ status: 'ok' }));
 

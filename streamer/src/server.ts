@@ -1,8 +1,10 @@
+import { startTracing } from '@outbox/telemetry';
 import { loadStreamerConfig } from './config';
 import { startStreamer } from './service';
 
 async function main(): Promise<void> {
   const config = loadStreamerConfig();
+  const tracing = startTracing({ serviceName: 'streamer' });
   const streamer = await startStreamer(config);
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -10,13 +12,16 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       streamer.app.log.info({ signal }, 'shutting down: finishing in-flight batches, committing, leaving the groups');
-      streamer.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          console.error(err);
-          process.exit(1);
-        },
-      );
+      streamer
+        .stop()
+        .then(() => tracing.shutdown())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            console.error(err);
+            process.exit(1);
+          },
+        );
     });
   }
   streamer.app.log.info(

@@ -1,5 +1,6 @@
 import { createStreamerClient, type StreamerClient } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
+import { loggerOptions } from '@outbox/telemetry';
 import type { FastifyInstance } from 'fastify';
 import Redis from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
@@ -31,7 +32,7 @@ export interface StreamerDeps {
 }
 
 export async function createStreamerDeps(config: StreamerConfig): Promise<StreamerDeps> {
-  const log = pino({ level: config.logLevel, base: { service: 'streamer' } });
+  const log = pino({ ...loggerOptions(config.logLevel), base: { service: 'streamer' } });
   const db = createStreamerClient(config.databaseUrl, { max: config.partitionsConsumedConcurrently * 2 + 4 });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   const codec = new EventCodec(config.schemaRegistryUrl);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { endpoints, eventually, kafkaClient, type ServiceProcess } from '@outbox/e2e';
+import { endpoints, eventually, kafkaClient, startGroupsAtEnd, type ServiceProcess } from '@outbox/e2e';
 import { Client } from 'pg';
 import { createProduct, http, member, startTestApi, type TestApi } from '../../api/test/support';
 import { expectNoDrift, preparePipeline, startStreamer } from './support';
@@ -30,25 +30,6 @@ describe('exactly once in effect', () => {
         )
       ).rows[0]?.n,
     );
-  /** Commits the current end offsets for new groups, so they start with what comes next. */
-  async function startGroupsAtEnd(groupIds: string[]): Promise<void> {
-    const admin = kafkaClient('groups-at-end').admin();
-    await admin.connect();
-    try {
-      for (const groupId of groupIds) {
-        for (const topic of ['catalog-events', 'order-events']) {
-          const ends = await admin.fetchTopicOffsets(topic);
-          await admin.setOffsets({
-            groupId,
-            topic,
-            partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-          });
-        }
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  }
   const outboxIds = async (aggregateIds: string[]): Promise<string[]> =>
     (await api.db.outbox.findMany({ where: { aggregateid: { in: aggregateIds } }, select: { id: true } })).map(
       (r) => r.id,

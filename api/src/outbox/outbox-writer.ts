@@ -1,5 +1,7 @@
 import type { commerce } from '@outbox/db';
+import { SpanKind } from '@opentelemetry/api';
 import type { CommerceEvent, EventCodec } from '@outbox/events';
+import { activeTraceparent, tracerOf } from '@outbox/telemetry';
 
 /** A Prisma interactive transaction of the commerce database. */
 export type Tx = commerce.Prisma.TransactionClient;
@@ -18,23 +20,41 @@ export interface OutboxWriterHooks {
   onWritten?(events: CommerceEvent[]): void;
 }
 
+const tracer = tracerOf('api');
+
 export function createOutboxWriter(codec: EventCodec, hooks: OutboxWriterHooks = {}): OutboxWriter {
   return {
     async write(tx, events) {
       if (events.length === 0) return;
-      const rows = [];
-      for (const event of events) {
-        rows.push({
-          id: event.eventId,
-          aggregatetype: event.aggregateType,
-          aggregateid: event.aggregateId,
-          type: event.eventType,
-          payload: new Uint8Array(await codec.encode(event)),
-        });
-      }
-      // One multi-row INSERT: the rows enter the WAL in this order, and so reach Kafka.
-      await tx.outbox.createMany({ data: rows });
-      hooks.onWritten?.(events);
+      // A PRODUCER span: the trace continues in Kafka from this span, through the row's
+      // traceparent (Debezium turns it into the record's `traceparent` header).
+      await tracer.startActiveSpan('outbox write', { kind: SpanKind.PRODUCER }, async (span) => {
+        try {
+          span.setAttributes({
+            'messaging.system': 'kafka',
+            'messaging.batch.message_count': events.length,
+            'outbox.event_types': [...new Set(events.map((e) => e.eventType))],
+            'outbox.event_ids': events.map((e) => e.eventId),
+          });
+          const tracingspancontext = activeTraceparent();
+          const rows = [];
+          for (const event of events) {
+            rows.push({
+              id: event.eventId,
+              aggregatetype: event.aggregateType,
+              aggregateid: event.aggregateId,
+              type: event.eventType,
+              payload: new Uint8Array(await codec.encode(event)),
+              tracingspancontext,
+            });
+          }
+          // One multi-row INSERT: the rows enter the WAL in this order, and so reach Kafka.
+          await tx.outbox.createMany({ data: rows });
+          hooks.onWritten?.(events);
+        } finally {
+          span.end();
+        }
+      });
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { StreamerMetrics } from '../metrics';
-import type { PartitionProcessor } from '../pipeline/partition-processor';
-import { toConsumedRecord } from '../pipeline/record';
+import type { BatchResult, PartitionProcessor } from '../pipeline/partition-processor';
+import { recordLogFields, toConsumedRecord, type ConsumedRecord } from '../pipeline/record';
+import { RecordSpans } from './record-spans';
 
 export interface GroupConsumerOptions {
   kafka: Kafka;
@@ -59,13 +60,22 @@ export class GroupConsumer {
         if (batch.messages.length === 0 || isStale()) return;
         const stopTimer = o.metrics.batchDuration.startTimer({ group: o.groupId });
         const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
-        const result = await o.processor.process(records, { heartbeat, isRunning });
-        if (result.applied.length > 0) o.afterDbCommit?.();
+        const spans = new RecordSpans(o.groupId, records);
+        let result: BatchResult;
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        // Both are needed: resolveOffset moves this consumer's fetch position past the batch,
-        // commitOffsets makes the position durable for the group (a restart resumes there).
-        resolveOffset(batch.lastOffset());
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        try {
+          result = await o.processor.process(records, { heartbeat, isRunning });
+          if (result.applied.length > 0) o.afterDbCommit?.();
+          // Both are needed: resolveOffset moves this consumer's fetch position past the batch,
+          // commitOffsets makes the position durable for the group (a restart resumes there).
+          resolveOffset(batch.lastOffset());
+          await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        } catch (err) {
+          spans.fail(err);
+          throw err;
+        }
+        spans.end(result);
+        if (o.log.isLevelEnabled('debug')) this.logEvents(records, result);
 
         stopTimer();
         o.metrics.batchSize.observe({ group: o.groupId }, records.length);
@@ -93,6 +103,19 @@ export class GroupConsumer {
         );
       },
     });
+  }
+
+  /** One debug line per event with its outcome (the batch line below says how many). */
+  private logEvents(records: ConsumedRecord[], result: BatchResult): void {
+    const byId = new Map(records.map((r) => [r.headers.id, r]));
+    const lines = [
+      ...result.applied.map((event) => ({ event, msg: 'event applied' })),
+      ...result.duplicates.map((event) => ({ event, msg: 'duplicate skipped' })),
+    ];
+    for (const { event, msg } of lines) {
+      const record = byId.get(event.eventId);
+      if (record) this.o.log.debug(recordLogFields(record, event), msg);
+    }
   }
 
   /** Graceful: the running batches finish and commit, then the member leaves the group. */

@@ -5,7 +5,7 @@ import type { DeadLetters } from '../dlq/dead-letters';
 import type { EventHandler } from '../handlers/handler';
 import type { BackoffStrategy } from '../strategies/backoff';
 import { decodeRecord } from './decode';
-import { aggregateOf, type ConsumedRecord } from './record';
+import { aggregateOf, recordLogFields, type ConsumedRecord } from './record';
 
 export interface BatchResult {
   applied: CommerceEvent[];
@@ -72,16 +72,7 @@ export class PartitionProcessor {
     for (const item of decoded) {
       const aggregateId = aggregateOf(item.record) ?? (item.ok ? item.event.aggregateId : undefined);
       if (!item.ok) {
-        this.o.log.warn(
-          {
-            topic: item.record.topic,
-            partition: item.record.partition,
-            offset: item.record.offset,
-            aggregateId,
-            error: item.error,
-          },
-          'poison record parked',
-        );
+        this.o.log.warn({ ...recordLogFields(item.record), aggregateId, error: item.error }, 'poison record parked');
         await deadLetters.park({ group, record: item.record, aggregateId, error: item.error, attempts: 1 });
         if (aggregateId) blocked.add(aggregateId);
         parked += 1;
@@ -127,7 +118,7 @@ export class PartitionProcessor {
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         this.o.log.warn(
-          { eventId: item.event.eventId, eventType: item.event.eventType, aggregateId, error },
+          { ...recordLogFields(item.record, item.event), error },
           'event failed after every attempt; parked',
         );
         await this.o.deadLetters.park({
@@ -156,11 +147,7 @@ export class PartitionProcessor {
       error: `parked behind an earlier dead letter of aggregate ${aggregateId}`,
       attempts: 0,
     });
-    if (parked)
-      this.o.log.info(
-        { eventId: item.event.eventId, eventType: item.event.eventType, aggregateId },
-        'parked behind its aggregate queue',
-      );
+    if (parked) this.o.log.info(recordLogFields(item.record, item.event), 'parked behind its aggregate queue');
     return parked;
   }
 

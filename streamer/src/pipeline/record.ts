@@ -1,3 +1,4 @@
+import type { CommerceEvent } from '@outbox/events';
 import type { KafkaMessage } from 'kafkajs';
 
 /** A Kafka record as the pipeline sees it: transport details kept for the DLQ. */
@@ -24,3 +25,18 @@ export function toConsumedRecord(topic: string, partition: number, message: Kafk
 export const aggregateOf = (record: ConsumedRecord): string | undefined => record.key;
 
 export const describe = (r: ConsumedRecord): string => `${r.topic}/${r.partition}@${r.offset}`;
+
+/**
+ * The fields of every log line about a record: who (eventId, eventType, aggregateId) and
+ * where (topic, partition, offset). Never the value bytes.
+ */
+export function recordLogFields(record: ConsumedRecord, event?: CommerceEvent) {
+  return {
+    eventId: event?.eventId ?? record.headers.id,
+    eventType: event?.eventType ?? record.headers.eventType,
+    aggregateId: event?.aggregateId ?? record.key,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+  };
+}

@@ -1,0 +1,4 @@
+export { startTracing, tracerOf, tracesExporterFromEnv } from './tracing';
+export type { Tracing, TracingOptions, TracesExporterKind } from './tracing';
+export { activeTraceparent, contextFromHeaders, TRACEPARENT_HEADER } from './trace-context';
+export { loggerOptions } from './logging';
