@@ -1,0 +1,141 @@
+import type { FigureName } from './figures';
+import type { BenchResults } from './results';
+
+interface Panel {
+  title: string;
+  /** The ratio shown under the title (a name in targets.ts RATIOS). */
+  ratio?: string;
+  unit: string;
+  bars: { label: string; figure: FigureName }[];
+  /** A SPEC target line, where the target is an absolute value. */
+  target?: { value: number; label: string };
+}
+
+const PANELS: Panel[] = [
+  {
+    title: 'Capture path vs polling publisher',
+    ratio: 'capture_eps / polling_eps',
+    unit: 'events/s',
+    bars: [
+      { label: 'Debezium capture', figure: 'capture_eps' },
+      { label: 'polling 1 s / 100 rows', figure: 'polling_eps' },
+    ],
+    target: { value: 5000, label: 'target ≥ 5,000' },
+  },
+  {
+    title: 'Streamer: batch vs one event per transaction',
+    ratio: 'streamer_batch_eps / streamer_single_eps',
+    unit: 'events/s',
+    bars: [
+      { label: 'batch', figure: 'streamer_batch_eps' },
+      { label: 'single', figure: 'streamer_single_eps' },
+    ],
+    target: { value: 10_000, label: 'target ≥ 10,000' },
+  },
+  {
+    title: 'API write path vs pgbench (same transaction)',
+    ratio: 'api_write_rps / pgbench_tps',
+    unit: 'transactions/s',
+    bars: [
+      { label: 'api (HTTP likes)', figure: 'api_write_rps' },
+      { label: 'pgbench', figure: 'pgbench_tps' },
+    ],
+  },
+  {
+    title: 'End-to-end latency (api commit to metrics row)',
+    unit: 'ms',
+    bars: [
+      { label: 'p50', figure: 'e2e_latency_p50_ms' },
+      { label: 'p95', figure: 'e2e_latency_p95_ms' },
+      { label: 'p99', figure: 'e2e_latency_p99_ms' },
+    ],
+    target: { value: 500, label: 'p99 target < 500' },
+  },
+];
+
+function subtitle(panel: Panel, results: BenchResults): string {
+  if (panel.ratio) {
+    const ratio = results.ratios.find((r) => r.name === panel.ratio)?.value;
+    const target = results.targets.find((t) => t.measure === panel.ratio);
+    const verdict = target?.met === undefined ? '' : target.met ? ', met' : ', MISSED';
+    return ratio === undefined
+      ? 'ratio not measured'
+      : `ratio ${ratio}x (target ≥ ${target?.threshold ?? '?'}x${verdict})`;
+  }
+  const offered = results.figures.e2e_offered_rps?.value;
+  const achieved = results.figures.e2e_achieved_rps?.value;
+  return offered === undefined ? 'not measured' : `${offered}/s offered, ${achieved ?? '?'}/s achieved`;
+}
+
+function panelSpec(panel: Panel, results: BenchResults): Record<string, unknown> {
+  const figures = results.figures;
+  const values = panel.bars.flatMap((b) => {
+    const value = figures[b.figure]?.value;
+    return value === undefined ? [] : [{ label: b.label, value }];
+  });
+  const x = { field: 'label', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } };
+  const layers: Record<string, unknown>[] = [
+    {
+      data: { values },
+      mark: { type: 'bar', color: '#4c78a8' },
+      encoding: { x, y: { field: 'value', type: 'quantitative', title: panel.unit } },
+    },
+    {
+      data: { values },
+      mark: { type: 'text', dy: -6, fontSize: 12 },
+      encoding: { x, y: { field: 'value', type: 'quantitative' }, text: { field: 'value', format: ',.0f' } },
+    },
+  ];
+  if (panel.target) {
+    const target = [{ value: panel.target.value, label: panel.target.label }];
+    layers.push(
+      {
+        data: { values: target },
+        mark: { type: 'rule', color: '#e45756', strokeDash: [6, 4], strokeWidth: 2 },
+        encoding: { y: { field: 'value', type: 'quantitative' } },
+      },
+      {
+        data: { values: target },
+        mark: { type: 'text', color: '#e45756', align: 'right', dy: -6, x: 'width' },
+        encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    );
+  }
+  const title = { text: panel.title, subtitle: subtitle(panel, results) };
+  if (values.length === 0) {
+    return {
+      title,
+      width: 300,
+      height: 220,
+      mark: { type: 'text', fontSize: 14 },
+      encoding: { text: { value: 'not measured' } },
+    };
+  }
+  return { title, width: 300, height: 220, layer: layers };
+}
+
+/** The vega-lite spec: one panel per comparison, SPEC targets as dashed red lines. */
+export function chartSpec(results: BenchResults): Record<string, unknown> {
+  const m = results.machine;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'outbox-pipeline benchmark',
+      subtitle: `${results.date.slice(0, 10)}, ${m.cores} cores (${m.cpuModel}), all servers on one machine; commit ${results.git.commit.slice(0, 10)}`,
+    },
+    columns: 2,
+    concat: PANELS.map((p) => panelSpec(p, results)),
+    config: { view: { stroke: null }, background: 'white' },
+  };
+}
+
+/** Renders the chart to SVG headlessly (vega's SVG renderer needs no canvas or browser). */
+export async function renderChartSvg(results: BenchResults): Promise<string> {
+  const vega = await import('vega');
+  const vegaLite = await import('vega-lite');
+  const compiled = vegaLite.compile(chartSpec(results) as unknown as Parameters<typeof vegaLite.compile>[0]);
+  const view = new vega.View(vega.parse(compiled.spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return `${svg}\n`;
+}

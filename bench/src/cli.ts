@@ -1,0 +1,174 @@
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { EventCodec } from '@outbox/events';
+import { endpoints, kafkaClient, stack } from '@outbox/e2e';
+import { Client } from 'pg';
+import { renderChartSvg } from './chart';
+import type { BenchContext, BenchOptions } from './context';
+import type { Figures } from './figures';
+import { gitInfo, machineInfo } from './machine';
+import { consoleReport, markdownReport } from './report';
+import { roundedResults, writeResults, type BenchResults } from './results';
+import { runApiWrite } from './scenarios/api-write';
+import { runCapture } from './scenarios/capture';
+import { runE2eLatency } from './scenarios/e2e-latency';
+import { runPgbench } from './scenarios/pgbench';
+import { runPolling } from './scenarios/polling';
+import { runStreamerMode } from './scenarios/streamer';
+import { ensureDevStack } from './setup';
+import { computeRatios, evaluateTargets } from './targets';
+
+/** In the order they run: the capture-heavy write scenarios last, so no backlog disturbs the others. */
+const SCENARIOS = ['e2e', 'streamer', 'capture', 'polling', 'api', 'pgbench'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function scenarioList(value: string): Scenario[] {
+  const names = value.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(`unknown scenario "${name}" (expected ${SCENARIOS.join(', ')})`);
+    }
+  }
+  return names as Scenario[];
+}
+
+function withoutLog(options: BenchOptions): Omit<BenchOptions, 'log'> {
+  const copy: Partial<BenchOptions> = { ...options };
+  delete copy.log;
+  return copy as Omit<BenchOptions, 'log'>;
+}
+
+interface CliOptions {
+  only?: Scenario[];
+  duration: number;
+  connections: number;
+  captureRows: number;
+  captureRowsPerTx: number;
+  pollingRows: number;
+  e2eRate: number;
+  e2eDuration: number;
+  streamerEvents: number;
+  singleEvents: number;
+  products: number;
+  cpuProfile?: string;
+  out: string;
+  name?: string;
+  setup: boolean;
+}
+
+const program = new Command('bench')
+  .description('SPEC section 9 benchmark against the dev stack: figures to bench/results/<name>.{json,md,svg}')
+  .option('--only <scenarios>', `comma-separated subset of ${SCENARIOS.join(',')}`, scenarioList)
+  .option('--duration <s>', 'api write and pgbench duration', positiveInt, 15)
+  .option('--connections <n>', 'HTTP connections and pgbench clients', positiveInt, 32)
+  .option('--capture-rows <n>', 'outbox rows for the capture path', positiveInt, 50_000)
+  .option('--capture-rows-per-tx <n>', 'outbox rows per INSERT transaction', positiveInt, 5_000)
+  .option('--polling-rows <n>', 'rows for the polling baseline (capped at 100/s)', positiveInt, 1_000)
+  .option('--e2e-rate <n>', 'offered requests per second for the latency run', positiveInt, 1_000)
+  .option('--e2e-duration <s>', 'latency run duration', positiveInt, 20)
+  .option('--streamer-events <n>', 'pre-filled events for the batch streamer', positiveInt, 100_000)
+  .option('--single-events <n>', 'pre-filled events for the one-event-per-transaction streamer', positiveInt, 20_000)
+  .option('--products <n>', 'products the generated events spread over', positiveInt, 1_000)
+  .option('--cpu-profile <dir>', 'write V8 CPU profiles of the api and streamer processes here')
+  .option('--out <dir>', 'results folder', join(__dirname, '..', 'results'))
+  .option('--name <name>', 'results file name (default: latest, or partial with --only)')
+  .option('--no-setup', 'skip stack up / migrations / connector apply')
+  .action(main);
+
+async function main(cli: CliOptions): Promise<void> {
+  if (stack.profile !== 'dev') throw new Error('the benchmark runs against the dev stack only (unset STACK_PROFILE)');
+  const scenarios = cli.only ?? [...SCENARIOS];
+  const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const options: BenchOptions = {
+    connections: cli.connections,
+    durationS: cli.duration,
+    captureRows: cli.captureRows,
+    captureRowsPerTx: cli.captureRowsPerTx,
+    pollingRows: cli.pollingRows,
+    e2eRatePerS: cli.e2eRate,
+    e2eDurationS: cli.e2eDuration,
+    streamerBatchEvents: cli.streamerEvents,
+    streamerSingleEvents: cli.singleEvents,
+    products: cli.products,
+    cpuProfileDir: cli.cpuProfile,
+    log,
+  };
+  if (cli.setup) await ensureDevStack();
+
+  const ctx: BenchContext = { options, endpoints, runId: Date.now().toString(36) };
+  const commerce = new Client({ connectionString: endpoints.postgresUrl('commerce') });
+  const publisherDb = new Client({ connectionString: endpoints.postgresUrl('commerce') });
+  const streamerDb = new Client({ connectionString: endpoints.postgresUrl('streamer') });
+  const kafka = kafkaClient('bench');
+  const admin = kafka.admin();
+  await Promise.all([commerce.connect(), publisherDb.connect(), streamerDb.connect(), admin.connect()]);
+  const failures: string[] = [];
+  try {
+    const codec = await EventCodec.connect(endpoints.registryUrl);
+    const started = new Date();
+    const machine = await machineInfo(commerce, endpoints.connectUrl);
+    const runners: Record<Scenario, () => Promise<Figures>> = {
+      e2e: () => runE2eLatency(ctx, { commerce, streamerDb, admin, kafka, codec }),
+      streamer: async () => ({
+        streamer_batch_eps: await runStreamerMode(
+          ctx,
+          { streamerDb, admin, kafka, codec },
+          'batch',
+          options.streamerBatchEvents,
+        ),
+        streamer_single_eps: await runStreamerMode(
+          ctx,
+          { streamerDb, admin, kafka, codec },
+          'single',
+          options.streamerSingleEvents,
+        ),
+      }),
+      capture: () => runCapture(ctx, { commerce, admin, kafka, codec }),
+      polling: () => runPolling(ctx, { commerce, publisherDb, admin, kafka, codec }),
+      api: () => runApiWrite(ctx),
+      pgbench: () => runPgbench(ctx, { commerce, codec, stack }),
+    };
+    let figures: Figures = {};
+    for (const scenario of SCENARIOS.filter((s) => scenarios.includes(s))) {
+      log(`scenario ${scenario}`);
+      try {
+        figures = { ...figures, ...(await runners[scenario]()) };
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        failures.push(`${scenario}: ${message}`);
+        log(`scenario ${scenario} FAILED: ${message}`);
+      }
+    }
+    const ratios = computeRatios(figures);
+    const results = roundedResults({
+      date: started.toISOString(),
+      git: gitInfo(),
+      machine,
+      settings: { ...withoutLog(options), scenarios },
+      figures,
+      ratios,
+      targets: evaluateTargets(figures, ratios),
+    } satisfies BenchResults);
+    const name = cli.name ?? (cli.only ? 'partial' : 'latest');
+    const files = await writeResults(cli.out, results, markdownReport(results), await renderChartSvg(results), name);
+    console.log(consoleReport(results));
+    console.log(`written: ${files.json}, ${files.markdown}, ${files.svg}`);
+    if (failures.length > 0) {
+      console.error(`failed scenarios:\n  ${failures.join('\n  ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await Promise.allSettled([commerce.end(), publisherDb.end(), streamerDb.end(), admin.disconnect()]);
+  }
+}
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

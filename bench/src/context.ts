@@ -1,0 +1,31 @@
+import type { StackEndpoints } from '@outbox/stack';
+
+/** Every knob of a run, with its unit in its name; cli.ts fills them from the command line. */
+export interface BenchOptions {
+  /** HTTP connections (autocannon) and pgbench clients. */
+  connections: number;
+  /** Duration of the api write and pgbench runs. */
+  durationS: number;
+  /** Outbox rows inserted for the capture measurement, and rows per INSERT transaction. */
+  captureRows: number;
+  captureRowsPerTx: number;
+  /** Rows for the polling baseline (its rate is capped at 100/s, so fewer). */
+  pollingRows: number;
+  e2eRatePerS: number;
+  e2eDurationS: number;
+  /** Events pre-filled for the streamer in batch mode and in single mode. */
+  streamerBatchEvents: number;
+  streamerSingleEvents: number;
+  /** Distinct products the generated events spread over. */
+  products: number;
+  /** Write V8 CPU profiles of the api and streamer processes to this folder. */
+  cpuProfileDir: string | undefined;
+  log: (line: string) => void;
+}
+
+export interface BenchContext {
+  options: BenchOptions;
+  endpoints: StackEndpoints;
+  /** Unique per run: names groups, topics and member ids so runs never collide. */
+  runId: string;
+}

@@ -1,0 +1,62 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchOptions } from './context';
+import { FIGURE_NAMES, type Figures } from './figures';
+import type { GitInfo, MachineInfo } from './machine';
+import { roundForReport } from './stats';
+import type { RatioResult, TargetResult } from './targets';
+
+/** Everything one run produced: bench/results/latest.json. */
+export interface BenchResults {
+  date: string;
+  git: GitInfo;
+  machine: MachineInfo;
+  settings: Omit<BenchOptions, 'log'> & { scenarios: string[] };
+  figures: Figures;
+  ratios: RatioResult[];
+  targets: TargetResult[];
+}
+
+/** Figures and ratios rounded for people; the order of FIGURE_NAMES. */
+export function roundedResults(results: BenchResults): BenchResults {
+  const figures: Figures = {};
+  for (const name of FIGURE_NAMES) {
+    const f = results.figures[name];
+    if (f) figures[name] = { ...f, value: roundForReport(f.value) };
+  }
+  const round = (v: number | undefined) => (v === undefined ? undefined : roundForReport(v));
+  return {
+    ...results,
+    figures,
+    ratios: results.ratios.map((r) => ({ ...r, value: round(r.value) })),
+    targets: results.targets.map((t) => ({ ...t, value: round(t.value) })),
+  };
+}
+
+export interface WrittenFiles {
+  json: string;
+  markdown: string;
+  svg: string;
+}
+
+/** The JSON as the repository's prettier check wants it (short arrays on one line). */
+async function formatJson(value: unknown, file: string): Promise<string> {
+  const prettier = await import('prettier');
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(JSON.stringify(value, null, 2), { ...config, parser: 'json' });
+}
+
+export async function writeResults(
+  dir: string,
+  results: BenchResults,
+  markdown: string,
+  svg: string,
+  name = 'latest',
+): Promise<WrittenFiles> {
+  mkdirSync(dir, { recursive: true });
+  const files = { json: join(dir, `${name}.json`), markdown: join(dir, `${name}.md`), svg: join(dir, `${name}.svg`) };
+  writeFileSync(files.json, await formatJson(results, files.json));
+  writeFileSync(files.markdown, markdown);
+  writeFileSync(files.svg, svg);
+  return files;
+}

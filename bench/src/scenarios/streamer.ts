@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AGGREGATE_TOPICS, type CommerceEvent, type EventCodec } from '@outbox/events';
+import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import type { Client } from 'pg';
+import type { BenchContext } from '../context';
+import { figure, type Figure } from '../figures';
+import { endOffsets, setGroupOffsets } from '../kafka';
+import { chunks, randomProductIds, viewedEvents } from '../outbox-rows';
+import { startBenchService, stopBenchService } from '../services';
+import { ratePerSecond } from '../stats';
+
+export interface StreamerDeps {
+  streamerDb: Client;
+  admin: Admin;
+  kafka: Kafka;
+  codec: EventCodec;
+}
+
+/** Produces the events as Debezium would: key = aggregateId, headers id and eventType, murmur2 partitioning. */
+async function produce(kafka: Kafka, codec: EventCodec, topic: string, events: CommerceEvent[]): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    for (const chunk of chunks(events, 2000)) {
+      const messages = [];
+      for (const e of chunk) {
+        messages.push({
+          key: e.aggregateId,
+          value: await codec.encode(e),
+          headers: { id: e.eventId, eventType: e.eventType },
+        });
+      }
+      await producer.send({ topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * The metrics group of the real streamer (a child process in APPLY_MODE) applying a pre-filled
+ * backlog: the topic names are fixed, so the events go to the real catalog-events topic and a
+ * fresh metrics group starts at the offsets taken just before they were produced (a fresh
+ * cache group starts after them, so it stays idle). The rate counts from the start of the first
+ * effect transaction to the moment every inbox row is present (both on the database clock).
+ */
+export async function runStreamerMode(
+  ctx: BenchContext,
+  deps: StreamerDeps,
+  mode: 'batch' | 'single',
+  count: number,
+): Promise<Figure> {
+  const { log, products } = ctx.options;
+  const topic = AGGREGATE_TOPICS.catalog;
+  const metricsGroup = `bench-${ctx.runId}-metrics-${mode}`;
+  const cacheGroup = `bench-${ctx.runId}-cache-${mode}`;
+  const events = viewedEvents(randomProductIds(products), count, `bench-${ctx.runId}-${mode}`);
+
+  const before = await endOffsets(deps.admin, topic);
+  const orderEnd = await endOffsets(deps.admin, AGGREGATE_TOPICS.order);
+  log(`streamer ${mode}: producing ${count} events to ${topic}`);
+  await produce(deps.kafka, deps.codec, topic, events);
+  const after = await endOffsets(deps.admin, topic);
+  await setGroupOffsets(deps.admin, metricsGroup, [before, orderEnd]);
+  await setGroupOffsets(deps.admin, cacheGroup, [after, orderEnd]);
+
+  const streamer = await startBenchService(
+    'streamer',
+    { APPLY_MODE: mode, METRICS_GROUP_ID: metricsGroup, CACHE_GROUP_ID: cacheGroup },
+    ctx.options,
+  );
+  try {
+    const deadline = Date.now() + 900_000;
+    for (;;) {
+      const { rows } = await deps.streamerDb.query<{ n: string; first_ms: number | null; now_ms: number }>(
+        `SELECT count(*) AS n, extract(epoch FROM min(handled_at)) * 1000 AS first_ms,
+                extract(epoch FROM clock_timestamp()) * 1000 AS now_ms
+         FROM event_handled WHERE consumer_group = $1`,
+        [metricsGroup],
+      );
+      const row = rows[0];
+      const handled = Number(row?.n ?? 0);
+      if (handled >= count && row?.first_ms != null) {
+        const elapsedMs = Number(row.now_ms) - Number(row.first_ms);
+        log(`streamer ${mode}: ${handled} events applied in ${Math.round(elapsedMs)} ms`);
+        return figure(
+          ratePerSecond(handled, elapsedMs),
+          'events/s',
+          `${handled} PRODUCT_VIEWED events over ${products} products, pre-filled; APPLY_MODE=${mode}; first effect transaction to last inbox row`,
+        );
+      }
+      if (Date.now() > deadline) throw new Error(`streamer ${mode}: only ${handled} of ${count} events applied`);
+      await sleep(100);
+    }
+  } finally {
+    await stopBenchService(streamer);
+    await deps.streamerDb.query('DELETE FROM event_handled WHERE consumer_group = $1', [metricsGroup]);
+    await deps.admin.deleteGroups([metricsGroup, cacheGroup]).catch(() => undefined);
+  }
+}

@@ -1,0 +1,106 @@
+import type { FigureName, Figures } from './figures';
+import { ratio } from './stats';
+
+/** A ratio of two figures, reported after the figures themselves. */
+export interface RatioSpec {
+  name: string;
+  numerator: FigureName;
+  denominator: FigureName;
+}
+
+export const RATIOS: RatioSpec[] = [
+  { name: 'capture_eps / polling_eps', numerator: 'capture_eps', denominator: 'polling_eps' },
+  {
+    name: 'streamer_batch_eps / streamer_single_eps',
+    numerator: 'streamer_batch_eps',
+    denominator: 'streamer_single_eps',
+  },
+  { name: 'api_write_rps / pgbench_tps', numerator: 'api_write_rps', denominator: 'pgbench_tps' },
+];
+
+export interface RatioResult {
+  name: string;
+  value: number | undefined;
+  unit: 'x';
+}
+
+export function computeRatios(figures: Figures): RatioResult[] {
+  return RATIOS.map((r) => ({
+    name: r.name,
+    value: ratio(figures[r.numerator]?.value, figures[r.denominator]?.value),
+    unit: 'x',
+  }));
+}
+
+/** A SPEC section 9 target: a figure or a ratio compared with a threshold. */
+export interface TargetSpec {
+  description: string;
+  /** A figure name or a ratio name. */
+  measure: FigureName | string;
+  comparison: '<' | '>=';
+  threshold: number;
+  unit: string;
+}
+
+export const SPEC_TARGETS: TargetSpec[] = [
+  {
+    description: 'end-to-end latency p99 at 1,000 events/s offered',
+    measure: 'e2e_latency_p99_ms',
+    comparison: '<',
+    threshold: 500,
+    unit: 'ms',
+  },
+  {
+    description: 'capture path throughput',
+    measure: 'capture_eps',
+    comparison: '>=',
+    threshold: 5000,
+    unit: 'events/s',
+  },
+  {
+    description: 'capture vs polling publisher',
+    measure: 'capture_eps / polling_eps',
+    comparison: '>=',
+    threshold: 50,
+    unit: 'x',
+  },
+  {
+    description: 'streamer batch mode throughput',
+    measure: 'streamer_batch_eps',
+    comparison: '>=',
+    threshold: 10_000,
+    unit: 'events/s',
+  },
+  {
+    description: 'streamer batch vs single mode',
+    measure: 'streamer_batch_eps / streamer_single_eps',
+    comparison: '>=',
+    threshold: 5,
+    unit: 'x',
+  },
+  {
+    description: 'api write path vs pgbench, same SQL transaction',
+    measure: 'api_write_rps / pgbench_tps',
+    comparison: '>=',
+    threshold: 0.5,
+    unit: 'x',
+  },
+];
+
+export interface TargetResult extends TargetSpec {
+  value: number | undefined;
+  /** undefined when the measure was not taken in this run. */
+  met: boolean | undefined;
+}
+
+export function evaluateTargets(figures: Figures, ratios: RatioResult[], targets = SPEC_TARGETS): TargetResult[] {
+  const values = new Map<string, number | undefined>([
+    ...Object.entries(figures).map(([name, f]) => [name, f?.value] as const),
+    ...ratios.map((r) => [r.name, r.value] as const),
+  ]);
+  return targets.map((t) => {
+    const value = values.get(t.measure);
+    const met = value === undefined ? undefined : t.comparison === '<' ? value < t.threshold : value >= t.threshold;
+    return { ...t, value, met };
+  });
+}

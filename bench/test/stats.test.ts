@@ -1,0 +1,106 @@
+import { percentile, ratePerSecond, ratio, roundForReport, summarize } from '../src/stats';
+import { computeRatios, evaluateTargets } from '../src/targets';
+import { chunks } from '../src/outbox-rows';
+import { parsePgbenchTps } from '../src/scenarios/pgbench';
+
+describe('percentile (nearest rank)', () => {
+  const hundred = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1, unsorted on purpose
+
+  it('picks the smallest value with at least p% at or below it', () => {
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile(hundred, 95)).toBe(95);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile(hundred, 100)).toBe(100);
+    expect(percentile(hundred, 0)).toBe(1);
+  });
+
+  it('handles one value and small lists', () => {
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([1, 2, 3], 50)).toBe(2);
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2);
+  });
+
+  it('does not reorder the caller’s array', () => {
+    const values = [3, 1, 2];
+    percentile(values, 50);
+    expect(values).toEqual([3, 1, 2]);
+  });
+
+  it('rejects an empty list and p outside 0..100', () => {
+    expect(() => percentile([], 50)).toThrow(RangeError);
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+    expect(() => percentile([1], Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('summarize', () => {
+  it('gives count, min, mean, percentiles and max', () => {
+    expect(summarize([4, 1, 3, 2])).toEqual({ count: 4, min: 1, mean: 2.5, p50: 2, p95: 4, p99: 4, max: 4 });
+  });
+  it('rejects an empty list', () => {
+    expect(() => summarize([])).toThrow(RangeError);
+  });
+});
+
+describe('rates and ratios', () => {
+  it('computes events per second', () => {
+    expect(ratePerSecond(5000, 2500)).toBe(2000);
+    expect(() => ratePerSecond(1, 0)).toThrow(RangeError);
+  });
+  it('returns undefined for a missing side or a zero denominator', () => {
+    expect(ratio(10, 4)).toBe(2.5);
+    expect(ratio(undefined, 4)).toBeUndefined();
+    expect(ratio(10, 0)).toBeUndefined();
+  });
+  it('rounds for a report', () => {
+    expect(roundForReport(12345.678)).toBe(12346);
+    expect(roundForReport(46.6666)).toBe(46.7);
+    expect(roundForReport(0.123456)).toBe(0.123);
+  });
+});
+
+describe('SPEC section 9 targets', () => {
+  const figures = {
+    capture_eps: { value: 6000, unit: 'events/s' },
+    polling_eps: { value: 100, unit: 'events/s' },
+    streamer_batch_eps: { value: 9000, unit: 'events/s' },
+    streamer_single_eps: { value: 1000, unit: 'events/s' },
+    e2e_latency_p99_ms: { value: 500, unit: 'ms' },
+  };
+
+  it('computes the ratios, leaving unmeasured ones undefined', () => {
+    const ratios = computeRatios(figures);
+    expect(ratios.map((r) => [r.name, r.value])).toEqual([
+      ['capture_eps / polling_eps', 60],
+      ['streamer_batch_eps / streamer_single_eps', 9],
+      ['api_write_rps / pgbench_tps', undefined],
+    ]);
+  });
+
+  it('judges each target, strictly below for latency, at least for rates', () => {
+    const results = evaluateTargets(figures, computeRatios(figures));
+    const met = Object.fromEntries(results.map((t) => [t.measure, t.met]));
+    expect(met).toEqual({
+      e2e_latency_p99_ms: false, // 500 is not under 500
+      capture_eps: true,
+      'capture_eps / polling_eps': true,
+      streamer_batch_eps: false,
+      'streamer_batch_eps / streamer_single_eps': true,
+      'api_write_rps / pgbench_tps': undefined,
+    });
+  });
+});
+
+describe('helpers', () => {
+  it('splits into chunks', () => {
+    expect(chunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(() => chunks([1], 0)).toThrow(RangeError);
+  });
+
+  it('reads tps from pgbench output', () => {
+    const output =
+      'latency average = 9.6 ms\ninitial connection time = 20.1 ms\ntps = 3311.456789 (without initial connection time)\n';
+    expect(parsePgbenchTps(output)).toBeCloseTo(3311.456789);
+    expect(() => parsePgbenchTps('nothing')).toThrow(/no tps/);
+  });
+});
