@@ -10,7 +10,7 @@ import { ProductCache } from './cache/product-cache';
 import type { ApiConfig } from './config';
 import { createOutboxWriter, type OutboxWriter } from './outbox/outbox-writer';
 import { registerErrorHandling } from './plugins/errors';
-import { createApiMetrics, registerMetrics, type ApiMetrics } from './plugins/metrics';
+import { createApiMetrics, registerMetrics, registerOutboxGauges, type ApiMetrics } from './plugins/metrics';
 import { registerTracing } from './plugins/tracing';
 import { couponRoutes } from './routes/coupons';
 import { registerHealth } from './routes/health';
@@ -53,6 +53,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps): Promise<Fastif
   registerTracing(app);
   registerErrorHandling(app);
   registerMetrics(app, metrics);
+  registerOutboxGauges(metrics, deps.db, config.outboxSlotName);
   await app.register(swagger, {
     openapi: {
       info: {

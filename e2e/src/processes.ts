@@ -72,7 +72,7 @@ export async function startService(
       options.readyTimeoutMs ?? 60_000,
     ).catch(async (err: unknown) => {
       await service.kill('SIGKILL');
-      throw err;
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${name} output:\n${output.slice(-4000)}`);
     });
   }
   return service;

@@ -14,3 +14,12 @@ export const TOPIC_PARTITIONS = 3;
 export function dlqTopicOf(topic: EventTopic): `${EventTopic}.dlq` {
   return `${topic}.dlq`;
 }
+
+/**
+ * The topics each consumer role reads. Group ids are configurable (METRICS_GROUP_ID,
+ * CACHE_GROUP_ID); what a role subscribes to is not.
+ */
+export const ROLE_TOPICS = {
+  metrics: [AGGREGATE_TOPICS.catalog, AGGREGATE_TOPICS.order],
+  cacheInvalidation: [AGGREGATE_TOPICS.catalog],
+} as const satisfies Record<string, readonly EventTopic[]>;

@@ -23,3 +23,5 @@ export {
 export type { ApplyMigrationsOptions, ApplyMigrationsResult, MigrationFile } from './migrate';
 export { commerceMigrationsDir, commerceSchemaPath, streamerMigrationsDir, streamerSchemaPath } from './paths';
 export { inTransaction, TRANSACTION_LIMITS } from './transactions';
+export { outboxBacklog, replicationSlotState } from './outbox-health';
+export type { OutboxBacklog, ReplicationSlotState } from './outbox-health';

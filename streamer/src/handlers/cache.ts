@@ -1,5 +1,5 @@
 import type { StreamerClient } from '@outbox/db';
-import { AGGREGATE_TOPICS, PRODUCT_LIST_CACHE_PATTERN, productCacheKey, type CommerceEvent } from '@outbox/events';
+import { ROLE_TOPICS, PRODUCT_LIST_CACHE_PATTERN, productCacheKey, type CommerceEvent } from '@outbox/events';
 import type { Redis } from 'ioredis';
 import { claimEvents, handledAlready, uniqueEvents } from '../inbox/inbox';
 import type { ApplyOutcome, EventHandler } from './handler';
@@ -20,7 +20,7 @@ export async function dropProductLists(redis: Redis): Promise<number> {
  * event, and deleting a key twice is harmless (the next read repopulates it from the database).
  */
 export class CacheInvalidationHandler implements EventHandler {
-  readonly topics = [AGGREGATE_TOPICS.catalog];
+  readonly topics = [...ROLE_TOPICS.cacheInvalidation];
 
   constructor(
     readonly group: string,

@@ -1,5 +1,5 @@
 import type { StreamerClient } from '@outbox/db';
-import { AGGREGATE_TOPICS, type CommerceEvent } from '@outbox/events';
+import { ROLE_TOPICS, type CommerceEvent } from '@outbox/events';
 import { uniqueEvents } from '../inbox/inbox';
 import type { ApplyOutcome, EventHandler } from './handler';
 
@@ -69,7 +69,7 @@ async function claimAndApply(db: StreamerClient, group: string, events: Commerce
 
 /** Group `metrics`: likes, views and sales per product, with the inbox rows in the same transaction. */
 export class MetricsHandler implements EventHandler {
-  readonly topics = [AGGREGATE_TOPICS.catalog, AGGREGATE_TOPICS.order];
+  readonly topics = [...ROLE_TOPICS.metrics];
 
   constructor(
     readonly group: string,

@@ -13,10 +13,11 @@ export interface ConsumedRecord {
 
 export function toConsumedRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
   const headers: Record<string, string> = {};
+  // A header can be present with a null value (Debezium places a NULL column that way, e.g.
+  // `traceparent` of a row written outside any trace): treat it as absent.
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name] = first.toString();
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined && first !== null) headers[name] = String(first);
   }
   return { topic, partition, offset: message.offset, key: message.key?.toString(), headers, value: message.value };
 }

@@ -1,0 +1,16 @@
+import { collectStatusFacts } from './collect';
+import type { StatusConfig } from './config';
+import type { StatusReport } from './report';
+import { judge } from './verdict';
+
+/** Reads the whole pipeline and judges it. */
+export async function pipelineStatus(config: StatusConfig): Promise<StatusReport> {
+  return judge(await collectStatusFacts(config), config.thresholds);
+}
+
+export { loadStatusConfig } from './config';
+export type { StatusConfig, StatusThresholds } from './config';
+export type { StatusReport, StatusFacts } from './report';
+export { judge } from './verdict';
+export { renderStatus } from './render';
+export { statusAsPrometheus } from './prometheus';

@@ -1,0 +1,56 @@
+import { Gauge, Registry } from 'prom-client';
+import type { StatusReport } from './report';
+
+/**
+ * The status as Prometheus metrics, for node_exporter's textfile collector (or any scraper
+ * of a file): what no service of ours can export itself, such as the connector's task
+ * states, and the group lag while the streamer is down.
+ */
+export async function statusAsPrometheus(r: StatusReport): Promise<string> {
+  const registry = new Registry();
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers: [registry] });
+
+  gauge('pipeline_status_healthy', '1 when the status verdict is healthy').set(r.verdict === 'healthy' ? 1 : 0);
+  const up = gauge('pipeline_status_probe_up', '1 when the status could read this source', ['source']);
+  for (const [source, p] of Object.entries({
+    connect: r.connector,
+    postgres_commerce: r.replicationSlot,
+    kafka: r.topics,
+    postgres_streamer: r.deadLetters,
+  }))
+    up.set({ source }, p.ok ? 1 : 0);
+
+  if (r.connector.ok) {
+    const tasks = gauge('pipeline_connector_tasks', 'Connector tasks by state', ['connector', 'state']);
+    const states = new Map<string, number>([
+      ['RUNNING', 0],
+      ['FAILED', 0],
+    ]);
+    for (const t of r.connector.tasks) states.set(t.state, (states.get(t.state) ?? 0) + 1);
+    for (const [state, n] of states) tasks.set({ connector: r.connector.name, state }, n);
+    gauge('pipeline_connector_running', '1 when the connector is RUNNING', ['connector']).set(
+      { connector: r.connector.name },
+      r.connector.state === 'RUNNING' ? 1 : 0,
+    );
+  }
+  if (r.groups.ok) {
+    const lag = gauge('pipeline_consumer_group_lag', 'Records behind the end of the topic, by group and topic', [
+      'group',
+      'topic',
+    ]);
+    const members = gauge('pipeline_consumer_group_members', 'Active members of the group', ['group']);
+    for (const g of r.groups.items) {
+      members.set({ group: g.groupId }, g.members);
+      for (const t of g.topics) lag.set({ group: g.groupId, topic: t.topic }, t.lag);
+    }
+  }
+  if (r.deadLetters.ok) {
+    const waiting = gauge('pipeline_dead_letters_waiting', "Dead letters with status 'new', by group and topic", [
+      'group',
+      'topic',
+    ]);
+    for (const d of r.deadLetters.items) waiting.set({ group: d.groupId, topic: d.topic }, d.waiting);
+  }
+  return registry.metrics();
+}
