@@ -1,0 +1,52 @@
+import type { StatusFacts } from '../src';
+
+/** The facts of a healthy pipeline; tests change one part at a time. */
+export function healthyFacts(): StatusFacts {
+  const partitions = [0, 1, 2].map((partition) => ({ partition, low: 0, high: 100 }));
+  return {
+    checkedAt: '2026-11-27T00:00:00.000Z',
+    connector: {
+      ok: true,
+      name: 'commerce-outbox',
+      state: 'RUNNING',
+      workerId: 'w:8083',
+      tasks: [{ id: 0, state: 'RUNNING', workerId: 'w:8083' }],
+    },
+    replicationSlot: {
+      ok: true,
+      slotName: 'commerce_outbox',
+      exists: true,
+      active: true,
+      lagBytes: 1024,
+      retainedBytes: 4096,
+    },
+    outbox: { ok: true, rows: 300, sizeBytes: 65536, oldestAgeSeconds: 3600 },
+    topics: {
+      ok: true,
+      items: [
+        { topic: 'catalog-events', missing: false, partitions, records: 300 },
+        { topic: 'catalog-events.dlq', missing: true, partitions: [], records: 0 },
+      ],
+    },
+    groups: {
+      ok: true,
+      items: [
+        {
+          groupId: 'metrics',
+          role: 'metrics',
+          state: 'Stable',
+          members: 1,
+          lag: 0,
+          topics: [
+            {
+              topic: 'catalog-events',
+              lag: 0,
+              partitions: partitions.map((p) => ({ partition: p.partition, committed: 100, high: 100, lag: 0 })),
+            },
+          ],
+        },
+      ],
+    },
+    deadLetters: { ok: true, items: [], waiting: 0 },
+  };
+}
