@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { EventCodec } from '@outbox/events';
 import { endpoints, kafkaClient, stack } from '@outbox/e2e';
@@ -7,6 +8,7 @@ import { renderChartSvg } from './chart';
 import type { BenchContext, BenchOptions } from './context';
 import type { Figures } from './figures';
 import { gitInfo, machineInfo } from './machine';
+import { summarizeProfile, type ProfileEntry } from './profile-summary';
 import { consoleReport, markdownReport } from './report';
 import { roundedResults, writeResults, type BenchResults } from './results';
 import { runApiWrite } from './scenarios/api-write';
@@ -42,6 +44,14 @@ function withoutLog(options: BenchOptions): Omit<BenchOptions, 'log'> {
   const copy: Partial<BenchOptions> = { ...options };
   delete copy.log;
   return copy as Omit<BenchOptions, 'log'>;
+}
+
+/** Self time per package in each CPU profile this run wrote (file names end in their start time). */
+function profilesOf(dir: string, sinceMs: number): { file: string; byPackage: ProfileEntry[] }[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && Number(/-(\d+)\.cpuprofile$/.exec(f)?.[1] ?? 0) >= sinceMs)
+    .sort()
+    .map((f) => ({ file: join(dir, f), byPackage: summarizeProfile(join(dir, f), 8).owners }));
 }
 
 interface CliOptions {
@@ -96,12 +106,13 @@ async function main(cli: CliOptions): Promise<void> {
     streamerBatchEvents: cli.streamerEvents,
     streamerSingleEvents: cli.singleEvents,
     products: cli.products,
-    cpuProfileDir: cli.cpuProfile,
+    cpuProfileDir: cli.cpuProfile === undefined ? undefined : resolve(cli.cpuProfile),
     log,
   };
+  if (options.cpuProfileDir !== undefined) mkdirSync(options.cpuProfileDir, { recursive: true });
   if (cli.setup) await ensureDevStack();
 
-  const ctx: BenchContext = { options, endpoints, runId: Date.now().toString(36) };
+  const ctx: BenchContext = { options, endpoints, runId: Date.now().toString(36), runStartedMs: Date.now() };
   const commerce = new Client({ connectionString: endpoints.postgresUrl('commerce') });
   const publisherDb = new Client({ connectionString: endpoints.postgresUrl('commerce') });
   const streamerDb = new Client({ connectionString: endpoints.postgresUrl('streamer') });
@@ -154,6 +165,7 @@ async function main(cli: CliOptions): Promise<void> {
       figures,
       ratios,
       targets: evaluateTargets(figures, ratios),
+      ...(options.cpuProfileDir === undefined ? {} : { profiles: profilesOf(options.cpuProfileDir, ctx.runStartedMs) }),
     } satisfies BenchResults);
     const name = cli.name ?? (cli.only ? 'partial' : 'latest');
     const files = await writeResults(cli.out, results, markdownReport(results), await renderChartSvg(results), name);

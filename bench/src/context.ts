@@ -28,4 +28,5 @@ export interface BenchContext {
   endpoints: StackEndpoints;
   /** Unique per run: names groups, topics and member ids so runs never collide. */
   runId: string;
+  runStartedMs: number;
 }

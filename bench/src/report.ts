@@ -33,6 +33,10 @@ export function consoleReport(results: BenchResults): string {
       `  ${verdict(t).padEnd(12)} ${t.measure} = ${show(t.value)} ${t.unit} (target ${targetText(t)}): ${t.description}`,
     );
   }
+  for (const p of results.profiles ?? []) {
+    lines.push('', `CPU profile ${p.file} (self time by package)`);
+    for (const e of p.byPackage) lines.push(`  ${String(e.selfPercent).padStart(5)}%  ${e.name}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BenchOptions } from './context';
 import { FIGURE_NAMES, type Figures } from './figures';
 import type { GitInfo, MachineInfo } from './machine';
+import type { ProfileEntry } from './profile-summary';
 import { roundForReport } from './stats';
 import type { RatioResult, TargetResult } from './targets';
 
@@ -15,6 +16,8 @@ export interface BenchResults {
   figures: Figures;
   ratios: RatioResult[];
   targets: TargetResult[];
+  /** With --cpu-profile: where each service process spent its CPU time (self time per package). */
+  profiles?: { file: string; byPackage: ProfileEntry[] }[];
 }
 
 /** Figures and ratios rounded for people; the order of FIGURE_NAMES. */

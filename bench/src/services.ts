@@ -1,9 +1,13 @@
+import { join } from 'node:path';
 import { startService, type ServiceProcess } from '@outbox/e2e';
 import type { BenchOptions } from './context';
 
+/** Preloaded to profile a service (node 20 does not take --cpu-prof in NODE_OPTIONS). */
+const PROFILER = join(__dirname, 'cpu-profile-preload.mjs');
+
 /**
  * Starts the real api or streamer as a child process (e2e's startService: a free port, waits
- * for /ready). With a CPU profile folder, node writes a .cpuprofile when the process exits.
+ * for /ready). With a CPU profile folder, the process writes a .cpuprofile when it exits.
  */
 export function startBenchService(
   name: 'api' | 'streamer',
@@ -12,8 +16,9 @@ export function startBenchService(
 ): Promise<ServiceProcess> {
   const profiling: Record<string, string> = {};
   if (options.cpuProfileDir !== undefined) {
-    const flags = `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir} --cpu-prof-name=${name}-${Date.now()}.cpuprofile`;
-    profiling.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${flags}`.trim();
+    profiling.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim();
+    profiling.BENCH_CPU_PROFILE_DIR = options.cpuProfileDir;
+    profiling.BENCH_CPU_PROFILE_NAME = `${name}-${Date.now()}`;
   }
   return startService(name, { STACK_PROFILE: 'dev', LOG_LEVEL: 'warn', ...profiling, ...env });
 }

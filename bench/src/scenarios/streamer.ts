@@ -9,6 +9,10 @@ import { chunks, randomProductIds, viewedEvents } from '../outbox-rows';
 import { startBenchService, stopBenchService } from '../services';
 import { ratePerSecond } from '../stats';
 
+/** No new inbox row for this long (the streamer starts in a few seconds): the run has failed. */
+const STALL_MS = 60_000;
+const SINGLE_MODE_SESSION_TIMEOUT_MS = 120_000;
+
 export interface StreamerDeps {
   streamerDb: Client;
   admin: Admin;
@@ -59,18 +63,28 @@ export async function runStreamerMode(
   const before = await endOffsets(deps.admin, topic);
   const orderEnd = await endOffsets(deps.admin, AGGREGATE_TOPICS.order);
   log(`streamer ${mode}: producing ${count} events to ${topic}`);
+  const produceStart = Date.now();
   await produce(deps.kafka, deps.codec, topic, events);
+  log(`streamer ${mode}: produced in ${Date.now() - produceStart} ms; starting the streamer`);
   const after = await endOffsets(deps.admin, topic);
   await setGroupOffsets(deps.admin, metricsGroup, [before, orderEnd]);
   await setGroupOffsets(deps.admin, cacheGroup, [after, orderEnd]);
 
   const streamer = await startBenchService(
     'streamer',
-    { APPLY_MODE: mode, METRICS_GROUP_ID: metricsGroup, CACHE_GROUP_ID: cacheGroup },
+    {
+      APPLY_MODE: mode,
+      METRICS_GROUP_ID: metricsGroup,
+      CACHE_GROUP_ID: cacheGroup,
+      // Single mode does not heartbeat between the events of a fetched batch (thousands of
+      // transactions), so with the default 10 s session the member is evicted mid-batch and
+      // the consumer crashes on its offset commit; a longer session lets the run finish.
+      ...(mode === 'single' ? { KAFKA_SESSION_TIMEOUT_MS: String(SINGLE_MODE_SESSION_TIMEOUT_MS) } : {}),
+    },
     ctx.options,
   );
   try {
-    const deadline = Date.now() + 900_000;
+    let progress = { handled: -1, at: Date.now() };
     for (;;) {
       const { rows } = await deps.streamerDb.query<{ n: string; first_ms: number | null; now_ms: number }>(
         `SELECT count(*) AS n, extract(epoch FROM min(handled_at)) * 1000 AS first_ms,
@@ -86,10 +100,16 @@ export async function runStreamerMode(
         return figure(
           ratePerSecond(handled, elapsedMs),
           'events/s',
-          `${handled} PRODUCT_VIEWED events over ${products} products, pre-filled; APPLY_MODE=${mode}; first effect transaction to last inbox row`,
+          `${handled} PRODUCT_VIEWED events over ${products} products, pre-filled; APPLY_MODE=${mode}${mode === 'single' ? `, KAFKA_SESSION_TIMEOUT_MS=${SINGLE_MODE_SESSION_TIMEOUT_MS}` : ''}; first effect transaction to last inbox row`,
         );
       }
-      if (Date.now() > deadline) throw new Error(`streamer ${mode}: only ${handled} of ${count} events applied`);
+      if (handled !== progress.handled) progress = { handled, at: Date.now() };
+      const stalled = Date.now() - progress.at > STALL_MS;
+      if (stalled || streamer.child.exitCode !== null) {
+        throw new Error(
+          `streamer ${mode}: ${handled} of ${count} events applied, then ${stalled ? `no progress for ${STALL_MS} ms` : 'the process exited'}; its output:\n${streamer.output().slice(-4000)}`,
+        );
+      }
       await sleep(100);
     }
   } finally {
