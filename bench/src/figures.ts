@@ -13,6 +13,10 @@ export const FIGURE_NAMES = [
   'e2e_latency_p50_ms',
   'e2e_latency_p95_ms',
   'e2e_latency_p99_ms',
+  'e2e_capture_p50_ms',
+  'e2e_capture_p99_ms',
+  'e2e_apply_p50_ms',
+  'e2e_apply_p99_ms',
   'streamer_batch_eps',
   'streamer_single_eps',
 ] as const;

@@ -8,7 +8,7 @@ import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
 import { createProduct } from '../http-load';
 import { runOpenLoad } from '../open-loop';
-import { endOffsets, setGroupOffsets } from '../kafka';
+import { endOffsets, recordTimestamps, setGroupOffsets } from '../kafka';
 import { startBenchService, stopBenchService } from '../services';
 import { summarize } from '../stats';
 
@@ -55,10 +55,8 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<F
   const metricsGroup = `bench-${ctx.runId}-metrics-e2e`;
   const cacheGroup = `bench-${ctx.runId}-cache-e2e`;
   await waitForCaptureDrained(deps.commerce, deps.admin, deps.kafka, deps.codec);
-  const ends = [
-    await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog),
-    await endOffsets(deps.admin, AGGREGATE_TOPICS.order),
-  ];
+  const catalogStart = await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog);
+  const ends = [catalogStart, await endOffsets(deps.admin, AGGREGATE_TOPICS.order)];
   await setGroupOffsets(deps.admin, metricsGroup, ends);
   await setGroupOffsets(deps.admin, cacheGroup, ends);
 
@@ -100,6 +98,10 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<F
       handled = await handledTimes(deps.streamerDb, metricsGroup, ids);
     }
     const latency = summarize(ids.map((id) => (handled.get(id) as number) - (created.get(id) as number)));
+    // The split at Kafka: the record timestamp is Debezium's event time (the EventRouter sets it).
+    const inKafka = await recordTimestamps(deps.kafka, catalogStart, new Set(ids), 120_000);
+    const capture = summarize(ids.map((id) => (inKafka.get(id) as number) - (created.get(id) as number)));
+    const apply = summarize(ids.map((id) => (handled.get(id) as number) - (inKafka.get(id) as number)));
     const how = `${ids.length} events, api transaction start (outbox.created_at) to streamer effect transaction (event_handled.handled_at), database clock`;
     return {
       e2e_offered_rps: figure(
@@ -115,6 +117,10 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<F
       e2e_latency_p50_ms: figure(latency.p50, 'ms', how),
       e2e_latency_p95_ms: figure(latency.p95, 'ms', how),
       e2e_latency_p99_ms: figure(latency.p99, 'ms', `${how}; max ${latency.max.toFixed(0)} ms`),
+      e2e_capture_p50_ms: figure(capture.p50, 'ms', `part of the above: api transaction to Kafka record timestamp`),
+      e2e_capture_p99_ms: figure(capture.p99, 'ms', `part of the above: api transaction to Kafka record timestamp`),
+      e2e_apply_p50_ms: figure(apply.p50, 'ms', `part of the above: Kafka record timestamp to streamer effect`),
+      e2e_apply_p99_ms: figure(apply.p99, 'ms', `part of the above: Kafka record timestamp to streamer effect`),
     };
   } finally {
     for (const service of services.reverse()) await stopBenchService(service);
