@@ -43,3 +43,4 @@ export * from './ground-truth';
 export * from './workload';
 export * from './groups';
 export * from './otlp-receiver';
+export * from './pipeline';

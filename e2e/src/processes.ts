@@ -32,9 +32,9 @@ export interface ServiceProcess {
 export async function startService(
   name: 'api' | 'streamer',
   env: Record<string, string>,
-  options: { waitReady?: boolean; readyTimeoutMs?: number } = {},
+  options: { waitReady?: boolean; readyTimeoutMs?: number; port?: number } = {},
 ): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const portVar = name === 'api' ? 'API_PORT' : 'STREAMER_PORT';
   // node itself (tsx as a loader, not the tsx wrapper), so a signal reaches the service's own process.
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, name, 'src', 'server.ts')], {

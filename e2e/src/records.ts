@@ -58,3 +58,74 @@ export async function collectFromNow(topics: string[]): Promise<RecordCollector>
   }
   return { records, stop: () => consumer.disconnect() };
 }
+
+/** End offset of every partition of the topics: topic -> partition -> offset. */
+export type OffsetSnapshot = Map<string, Map<number, bigint>>;
+
+export async function endOffsets(topics: string[]): Promise<OffsetSnapshot> {
+  const admin = kafkaClient('e2e-offsets').admin();
+  await admin.connect();
+  try {
+    const snapshot: OffsetSnapshot = new Map();
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      snapshot.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)])));
+    }
+    return snapshot;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Reads every record between two snapshots (from inclusive, to exclusive), in per-partition
+ * order. Unlike collectFromNow it reads after the fact, so a broker restart in between
+ * cannot make it miss anything.
+ */
+export async function readBetween(
+  from: OffsetSnapshot,
+  to: OffsetSnapshot,
+  timeoutMs = 120_000,
+): Promise<CollectedRecord[]> {
+  const remaining = new Set<string>();
+  for (const [topic, ends] of to)
+    for (const [partition, end] of ends)
+      if (end > (from.get(topic)?.get(partition) ?? 0n)) remaining.add(`${topic}/${partition}`);
+  const records: CollectedRecord[] = [];
+  if (remaining.size === 0) return records;
+
+  const topics = [...to.keys()];
+  const consumer = kafkaClient('e2e-reader').consumer({ groupId: uniqueName('e2e-reader'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics });
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ topic, partition, message }) => {
+      const end = to.get(topic)?.get(partition) ?? 0n;
+      const offset = BigInt(message.offset);
+      if (offset >= end) return;
+      records.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString(),
+        headers: headerStrings(message.headers),
+        value: message.value ?? Buffer.alloc(0),
+      });
+      if (offset === end - 1n) {
+        remaining.delete(`${topic}/${partition}`);
+        if (remaining.size === 0) done();
+      }
+    },
+  });
+  for (const [topic, starts] of from)
+    for (const [partition, offset] of starts) consumer.seek({ topic, partition, offset: offset.toString() });
+  const timer = setTimeout(done, timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  if (remaining.size > 0) throw new Error(`could not read ${[...remaining].join(', ')} within ${timeoutMs} ms`);
+  return records;
+}

@@ -59,7 +59,9 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadReport> {
       const text = await res.text();
       return res.ok && text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     } catch {
+      // The api is down (a chaos run kills it): back off a little instead of spinning.
       report.transportErrors += 1;
+      await new Promise((resolve) => setTimeout(resolve, 100));
       return undefined;
     }
   };

@@ -1,18 +1,6 @@
-import { applyConnector } from '@outbox/connect';
-import { applyMigrations, commerceMigrationsDir, streamerMigrationsDir } from '@outbox/db';
-import { endpoints, eventually, metricsDrift, stack, startService, type ServiceProcess } from '@outbox/e2e';
+import { eventually, metricsDrift, startService, type ServiceProcess } from '@outbox/e2e';
 
-let prepared: Promise<unknown> | undefined;
-
-/** Both databases migrated and the outbox connector RUNNING on the stack under test. */
-export function preparePipeline(): Promise<unknown> {
-  prepared ??= (async () => {
-    await applyMigrations({ databaseUrl: endpoints.postgresUrl('commerce'), migrationsDir: commerceMigrationsDir });
-    await applyMigrations({ databaseUrl: endpoints.postgresUrl('streamer'), migrationsDir: streamerMigrationsDir });
-    await applyConnector(stack);
-  })();
-  return prepared;
-}
+export { preparePipeline } from '@outbox/e2e';
 
 /** The real streamer, as a child process (so tests can SIGKILL it). */
 export function startStreamer(

@@ -116,6 +116,8 @@ export function postgresComponent({ config }: ComponentContext): Component {
         port: String(port),
         unix_socket_directories: socketDir,
         wal_level: 'logical', // Debezium reads the outbox inserts from the WAL
+        // Commit times of outbox rows: `npm run chaos` checks events were applied in commit order.
+        track_commit_timestamp: 'on',
         max_replication_slots: '20',
         max_wal_senders: '20',
         max_connections: '300',

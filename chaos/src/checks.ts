@@ -1,0 +1,161 @@
+import { endpoints, metricsDrift, type CollectedRecord, type Counters } from '@outbox/e2e';
+import { Client } from 'pg';
+
+/** One committed outbox row of the run, with the time PostgreSQL committed it. */
+export interface CommittedEvent {
+  id: string;
+  topic: string;
+  aggregateId: string;
+  type: string;
+  committedAt: Date;
+}
+
+export interface CheckResults {
+  lost: CommittedEvent[];
+  drift: { productId: string; truth: Counters; applied: Counters }[];
+  deadLetters: { group: string; topic: string; offset: string; eventId: string | null; error: string }[];
+  /** Pairs of one aggregate's events whose Kafka or apply order contradicts their commit order. */
+  outOfOrder: { aggregateId: string; where: string; earlier: string; later: string }[];
+  /** Records delivered to Kafka more than once (Connect replays after a crash), absorbed by the inbox. */
+  duplicateRecords: number;
+}
+
+async function withDb<T>(database: string, work: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: endpoints.postgresUrl(database) });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
+/** Every outbox row committed since the run started, with its commit time (track_commit_timestamp). */
+export function committedEvents(since: Date): Promise<CommittedEvent[]> {
+  return withDb('commerce', async (db) => {
+    const setting = await db.query<{ track_commit_timestamp: string }>('SHOW track_commit_timestamp');
+    if (setting.rows[0]?.track_commit_timestamp !== 'on')
+      throw new Error(
+        'the commit-order check needs track_commit_timestamp=on (the native stack and docker-compose.yml set it; restart PostgreSQL: npm run stack:down && npm run stack:up)',
+      );
+    const { rows } = await db.query<{
+      id: string;
+      aggregatetype: string;
+      aggregateid: string;
+      type: string;
+      committed_at: Date;
+    }>(
+      `SELECT id::text, aggregatetype, aggregateid, type, pg_xact_commit_timestamp(xmin) AS committed_at
+       FROM outbox WHERE created_at >= $1 ORDER BY committed_at, ctid`,
+      [since],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      topic: `${r.aggregatetype}-events`,
+      aggregateId: r.aggregateid,
+      type: r.type,
+      committedAt: r.committed_at,
+    }));
+  });
+}
+
+/** When each group's inbox recorded each event (the transaction that applied its effect). */
+function appliedAt(groups: string[], eventIds: string[]): Promise<Map<string, Map<string, Date>>> {
+  return withDb('streamer', async (db) => {
+    const { rows } = await db.query<{ consumer_group: string; event_id: string; handled_at: Date }>(
+      'SELECT consumer_group, event_id::text, handled_at FROM event_handled WHERE consumer_group = ANY($1) AND event_id = ANY($2::uuid[])',
+      [groups, eventIds],
+    );
+    const byGroup = new Map(groups.map((g) => [g, new Map<string, Date>()]));
+    for (const r of rows) byGroup.get(r.consumer_group)?.set(r.event_id, r.handled_at);
+    return byGroup;
+  });
+}
+
+/**
+ * PostgreSQL takes a commit's timestamp just before it writes the commit record, so two
+ * commits closer than this can carry swapped timestamps; they are not compared.
+ */
+const COMMIT_CLOCK_TOLERANCE_MS = 100;
+
+/**
+ * Per aggregate: (1) its records reached Kafka in commit order: the first delivery of each
+ * event, by offset, agrees with PostgreSQL's commit timestamps; (2) each group applied them
+ * in that order: the inbox's apply times never go backwards along the partition order.
+ */
+export function orderViolations(
+  events: CommittedEvent[],
+  firstOffset: Map<string, bigint>,
+  applied: Map<string, Map<string, Date>>,
+): CheckResults['outOfOrder'] {
+  const violations: CheckResults['outOfOrder'] = [];
+  const byAggregate = new Map<string, CommittedEvent[]>();
+  for (const e of events)
+    if (firstOffset.has(e.id)) byAggregate.set(e.aggregateId, [...(byAggregate.get(e.aggregateId) ?? []), e]);
+  for (const [aggregateId, list] of byAggregate) {
+    const inKafkaOrder = [...list].sort((a, b) =>
+      Number((firstOffset.get(a.id) ?? 0n) - (firstOffset.get(b.id) ?? 0n)),
+    );
+    inKafkaOrder.forEach((later, i) => {
+      const contradicted = inKafkaOrder
+        .slice(0, i)
+        .find((earlier) => earlier.committedAt.getTime() - later.committedAt.getTime() > COMMIT_CLOCK_TOLERANCE_MS);
+      if (contradicted)
+        violations.push({ aggregateId, where: 'kafka vs commit', earlier: contradicted.id, later: later.id });
+    });
+    for (const [group, at] of applied) {
+      let previous: { id: string; time: number } | undefined;
+      for (const event of inKafkaOrder) {
+        const time = at.get(event.id)?.getTime();
+        if (time === undefined) continue; // not an event this group acts on
+        if (previous && time < previous.time)
+          violations.push({ aggregateId, where: `applied by ${group}`, earlier: previous.id, later: event.id });
+        previous = { id: event.id, time };
+      }
+    }
+  }
+  return violations;
+}
+
+/** SPEC 5: no loss, counters equal the ground truth, nothing valid in the DLQ, commit order kept. */
+export async function checkGuarantees(o: {
+  since: Date;
+  productIds: string[];
+  groups: string[];
+  records: CollectedRecord[];
+}): Promise<CheckResults> {
+  const events = await committedEvents(o.since);
+  const firstOffset = new Map<string, bigint>();
+  const seen = new Set<string>();
+  let duplicateRecords = 0;
+  for (const r of o.records) {
+    const id = r.headers.id;
+    if (!id) continue;
+    if (seen.has(`${r.topic}/${id}`)) duplicateRecords += 1;
+    else {
+      seen.add(`${r.topic}/${id}`);
+      firstOffset.set(id, BigInt(r.offset));
+    }
+  }
+  const lost = events.filter((e) => !seen.has(`${e.topic}/${e.id}`));
+  const drift = await metricsDrift(o.productIds);
+  const deadLetters = await withDb('streamer', async (db) =>
+    (
+      await db.query<{ consumer_group: string; topic: string; offset: string; event_id: string | null; error: string }>(
+        'SELECT consumer_group, topic, "offset"::text, event_id::text, error FROM dead_letter WHERE consumer_group = ANY($1) ORDER BY id',
+        [o.groups],
+      )
+    ).rows.map((r) => ({
+      group: r.consumer_group,
+      topic: r.topic,
+      offset: r.offset,
+      eventId: r.event_id,
+      error: r.error,
+    })),
+  );
+  const applied = await appliedAt(
+    o.groups,
+    events.map((e) => e.id),
+  );
+  return { lost, drift, deadLetters, outOfOrder: orderViolations(events, firstOffset, applied), duplicateRecords };
+}
