@@ -38,6 +38,8 @@ export interface FaultRecord {
   /** Milliseconds since the workload started. */
   atMs: number;
   downMs: number;
+  /** From the kill until a new event written through the api was in Kafka (slot confirmed). */
+  capturedMs: number;
   /** From the kill until a new event written through the api was applied by the streamer. */
   recoveredMs: number;
 }
@@ -157,8 +159,26 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       shouldStop: loadOver,
     });
 
-    /** A view on the probe product, applied: the whole path works again. */
-    const waitRecovered = async (): Promise<void> => {
+    const slotName = loadStatusConfig().slotName;
+    /** Debezium confirmed the WAL up to this position: what was committed before is in Kafka. */
+    const waitCaptured = async (lsn: string, timeoutMs: number): Promise<void> => {
+      await eventually(
+        'the replication slot to confirm the WAL written so far',
+        async () => {
+          const [row] = await commerceQuery<{ done: boolean }>(
+            'SELECT confirmed_flush_lsn >= $1::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $2',
+            [lsn, slotName],
+          );
+          return row?.done ? true : undefined;
+        },
+        timeoutMs,
+      );
+    };
+    const currentLsn = async (): Promise<string> =>
+      (await commerceQuery<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn ?? '0/0';
+
+    /** A view on the probe product, captured then applied: the whole path works again. */
+    const waitRecovered = async (killedAt: number): Promise<{ capturedMs: number }> => {
       await eventually(
         'a probe view to be accepted by the api',
         async () => {
@@ -169,11 +189,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         },
         180_000,
       );
+      await waitCaptured(await currentLsn(), 300_000);
+      const capturedMs = Date.now() - killedAt;
       await eventually(
         'the probe view to be applied',
         async () => ((await metricsDrift([probe])).length === 0 ? true : undefined),
         300_000,
       );
+      return { capturedMs };
     };
 
     const faults: FaultRecord[] = [];
@@ -194,29 +217,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       o.log(`+${((killedAt - startedAt) / 1000).toFixed(1)}s SIGKILL ${target}; down for ${downMs} ms`);
       await sleep(downMs);
       await restart(target, services);
-      await waitRecovered();
+      const { capturedMs } = await waitRecovered(killedAt);
       const recoveredMs = Date.now() - killedAt;
-      faults.push({ target, atMs: killedAt - startedAt, downMs, recoveredMs });
-      o.log(`  ${target} recovered: a new event was applied ${(recoveredMs / 1000).toFixed(1)} s after the kill`);
+      faults.push({ target, atMs: killedAt - startedAt, downMs, capturedMs, recoveredMs });
+      o.log(
+        `  ${target} recovered: a new event was in Kafka ${(capturedMs / 1000).toFixed(1)} s and applied ${(recoveredMs / 1000).toFixed(1)} s after the kill`,
+      );
       everyTargetHit = o.targets.every((t) => faults.some((f) => f.target === t));
     }
     const workloadReport = await workload;
     o.log(`workload stopped after ${workloadReport.operations} operations; waiting for the pipeline to be idle`);
 
     const idleStart = Date.now();
-    const [{ lsn } = { lsn: '0/0' }] = await commerceQuery<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    await waitCaptured(await currentLsn(), 300_000);
     const statusConfig = { ...loadStatusConfig(), groups };
-    await eventually(
-      'the replication slot to confirm everything written',
-      async () => {
-        const [row] = await commerceQuery<{ done: boolean }>(
-          'SELECT confirmed_flush_lsn >= $1::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $2',
-          [lsn, statusConfig.slotName],
-        );
-        return row?.done ? true : undefined;
-      },
-      300_000,
-    );
     await eventually(
       'consumer lag 0 for both groups',
       async () => {

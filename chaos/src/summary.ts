@@ -24,7 +24,7 @@ export function summarize(r: ChaosReport): string {
   out.push(`kills: ${[...kills].map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}`);
   for (const f of r.faults)
     out.push(
-      `  +${seconds(f.atMs)} ${f.target}: down ${seconds(f.downMs)}, recovered ${seconds(f.recoveredMs)} after the kill`,
+      `  +${seconds(f.atMs)} ${f.target}: down ${seconds(f.downMs)}; a new event captured ${seconds(f.capturedMs)} and applied ${seconds(f.recoveredMs)} after the kill`,
     );
   out.push(`idle (slot confirmed, lag 0) ${seconds(r.idleAfterMs)} after the load stopped`);
   out.push('');
