@@ -5,7 +5,14 @@ import { startStreamer } from './service';
 async function main(): Promise<void> {
   const config = loadStreamerConfig();
   const tracing = startTracing({ serviceName: 'streamer' });
-  const streamer = await startStreamer(config);
+  const streamer = await startStreamer(config, {
+    // Exit rather than stay up consuming nothing: the offsets are committed only after
+    // effects, so a restarted process resumes exactly where this one stopped.
+    onFatal: (err) => {
+      console.error(`a consumer stopped for good, exiting: ${err.message}`);
+      process.exit(1);
+    },
+  });
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -74,7 +74,12 @@ export interface RunningStreamer {
 }
 
 /** Starts both consumer groups, the HTTP side and the inbox purge. */
-export async function startStreamer(config: StreamerConfig): Promise<RunningStreamer> {
+export interface StreamerHooks {
+  /** A consumer died for good (kafkajs will not restart it); server.ts exits so a supervisor restarts the process. */
+  onFatal?: (err: Error) => void;
+}
+
+export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks = {}): Promise<RunningStreamer> {
   const deps = await createStreamerDeps(config);
   const metrics = createStreamerMetrics();
   const backoff = exponentialBackoff(config.retryBaseMs, config.retryMaxMs);
@@ -97,6 +102,7 @@ export async function startStreamer(config: StreamerConfig): Promise<RunningStre
       log,
       sessionTimeoutMs: config.sessionTimeoutMs,
       partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+      onFatal: hooks.onFatal,
       afterDbCommit: config.crashAfterDbCommit ? () => process.kill(process.pid, 'SIGKILL') : undefined,
     });
   });

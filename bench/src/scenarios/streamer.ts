@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGGREGATE_TOPICS, type CommerceEvent, type EventCodec } from '@outbox/events';
-import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import { AGGREGATE_TOPICS, type EventCodec } from '@outbox/events';
+import { produceAsDebezium } from '@outbox/e2e';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Client } from 'pg';
 import type { BenchContext } from '../context';
 import { figure, type Figure } from '../figures';
 import { endOffsets, setGroupOffsets } from '../kafka';
-import { chunks, randomProductIds, viewedEvents } from '../outbox-rows';
+import { randomProductIds, viewedEvents } from '../outbox-rows';
 import { startBenchService, stopBenchService } from '../services';
 import { ratePerSecond } from '../stats';
 
@@ -18,27 +19,6 @@ export interface StreamerDeps {
   admin: Admin;
   kafka: Kafka;
   codec: EventCodec;
-}
-
-/** Produces the events as Debezium would: key = aggregateId, headers id and eventType, murmur2 partitioning. */
-async function produce(kafka: Kafka, codec: EventCodec, topic: string, events: CommerceEvent[]): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  try {
-    for (const chunk of chunks(events, 2000)) {
-      const messages = [];
-      for (const e of chunk) {
-        messages.push({
-          key: e.aggregateId,
-          value: await codec.encode(e),
-          headers: { id: e.eventId, eventType: e.eventType },
-        });
-      }
-      await producer.send({ topic, acks: -1, messages });
-    }
-  } finally {
-    await producer.disconnect();
-  }
 }
 
 /**
@@ -64,7 +44,7 @@ export async function runStreamerMode(
   const orderEnd = await endOffsets(deps.admin, AGGREGATE_TOPICS.order);
   log(`streamer ${mode}: producing ${count} events to ${topic}`);
   const produceStart = Date.now();
-  await produce(deps.kafka, deps.codec, topic, events);
+  await produceAsDebezium(deps.codec, topic, events);
   log(`streamer ${mode}: produced in ${Date.now() - produceStart} ms; starting the streamer`);
   const after = await endOffsets(deps.admin, topic);
   await setGroupOffsets(deps.admin, metricsGroup, [before, orderEnd]);

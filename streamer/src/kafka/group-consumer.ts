@@ -14,6 +14,8 @@ export interface GroupConsumerOptions {
   log: Logger;
   sessionTimeoutMs: number;
   partitionsConsumedConcurrently: number;
+  /** kafkajs gave up on this consumer (a crash it does not restart): the process cannot go on consuming. */
+  onFatal?: (err: Error) => void;
   /** Fault injection (crash test): called after the effects committed, before the offsets do. */
   afterDbCommit?: () => void;
 }
@@ -41,6 +43,12 @@ export class GroupConsumer {
       o.log.info({ group: o.groupId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
     });
     for (const event of [CRASH, STOP, DISCONNECT]) this.consumer.on(event, () => (this.member = false));
+    this.consumer.on(CRASH, (e) => {
+      const { error, restart } = e.payload;
+      o.log.error({ err: error, group: o.groupId, restart }, 'consumer crashed');
+      // A retriable crash is restarted by kafkajs; any other leaves a process that consumes nothing.
+      if (!restart) o.onFatal?.(error);
+    });
   }
 
   /** True while this process is a member of its group (readiness). */

@@ -133,6 +133,9 @@ export class PartitionProcessor {
         blocked.add(aggregateId);
         result.parked += 1;
       }
+      // One event per transaction can outlast the session timeout over a large batch: stay in
+      // the group (kafkajs sends at most one heartbeat per heartbeat interval).
+      await ctx.heartbeat();
     }
     return result;
   }
