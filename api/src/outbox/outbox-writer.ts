@@ -1,4 +1,4 @@
-import type { commerce } from '@outbox/db';
+import { commerce } from '@outbox/db';
 import { SpanKind } from '@opentelemetry/api';
 import type { CommerceEvent, EventCodec } from '@outbox/events';
 import { activeTraceparent, tracerOf } from '@outbox/telemetry';
@@ -36,20 +36,21 @@ export function createOutboxWriter(codec: EventCodec, hooks: OutboxWriterHooks =
             'outbox.event_types': [...new Set(events.map((e) => e.eventType))],
             'outbox.event_ids': events.map((e) => e.eventId),
           });
-          const tracingspancontext = activeTraceparent();
+          const traceparent = activeTraceparent() ?? null;
+          const { sql, join } = commerce.Prisma;
           const rows = [];
-          for (const event of events) {
-            rows.push({
-              id: event.eventId,
-              aggregatetype: event.aggregateType,
-              aggregateid: event.aggregateId,
-              type: event.eventType,
-              payload: new Uint8Array(await codec.encode(event)),
-              tracingspancontext,
-            });
+          for (const e of events) {
+            const payload = new Uint8Array(await codec.encode(e));
+            rows.push(
+              sql`(${e.eventId}::uuid, ${e.aggregateType}, ${e.aggregateId}, ${e.eventType}, ${payload}, ${traceparent})`,
+            );
           }
           // One multi-row INSERT: the rows enter the WAL in this order, and so reach Kafka.
-          await tx.outbox.createMany({ data: rows });
+          // Raw SQL: on the hottest path of every write, Prisma's query building cost more CPU
+          // than the insert itself (README, Performance).
+          await tx.$executeRaw`
+            INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, tracingspancontext)
+            VALUES ${join(rows)}`;
           hooks.onWritten?.(events);
         } finally {
           span.end();

@@ -48,10 +48,10 @@ function toDto(p: {
   };
 }
 
-/** Throws PRODUCT_NOT_FOUND unless the product exists (inside the caller's transaction). */
+/** Throws PRODUCT_NOT_FOUND unless the product exists (inside the caller's transaction; raw SQL, as every product write runs it). */
 export async function requireProduct(tx: Tx, id: string): Promise<void> {
-  const found = await tx.product.findUnique({ where: { id }, select: { id: true } });
-  if (!found) throw new ApiError('PRODUCT_NOT_FOUND', `product ${id} does not exist`, { productId: id });
+  const found = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM products WHERE id = ${id}::uuid`;
+  if (found.length === 0) throw new ApiError('PRODUCT_NOT_FOUND', `product ${id} does not exist`, { productId: id });
 }
 
 export class ProductService {
