@@ -1,5 +1,5 @@
 import type { CommerceEvent, EventCodec } from '@outbox/events';
-import { Partitioners, type Consumer, type IHeaders } from 'kafkajs';
+import { Partitioners, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { kafkaClient, uniqueName } from './index';
 
 export interface CollectedRecord {
@@ -24,6 +24,17 @@ function headerStrings(headers: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+function collected(topic: string, partition: number, message: KafkaMessage): CollectedRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString(),
+    headers: headerStrings(message.headers),
+    value: message.value ?? Buffer.alloc(0),
+  };
+}
+
 /**
  * Collects every record written to the topics from now on (each partition starts at its
  * current end offset, so earlier history is skipped), in per-partition order.
@@ -44,14 +55,7 @@ export async function collectFromNow(topics: string[]): Promise<RecordCollector>
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ topic, partition, message }) => {
-      records.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString(),
-        headers: headerStrings(message.headers),
-        value: message.value ?? Buffer.alloc(0),
-      });
+      records.push(collected(topic, partition, message));
     },
   });
   for (const { topic, offsets } of ends) {
@@ -107,14 +111,7 @@ export async function readBetween(
       const end = to.get(topic)?.get(partition) ?? 0n;
       const offset = BigInt(message.offset);
       if (offset >= end) return;
-      records.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString(),
-        headers: headerStrings(message.headers),
-        value: message.value ?? Buffer.alloc(0),
-      });
+      records.push(collected(topic, partition, message));
       if (offset === end - 1n) {
         remaining.delete(`${topic}/${partition}`);
         if (remaining.size === 0) done();
