@@ -46,7 +46,7 @@ function main(): number {
     STACK_HOST: process.env.STACK_HOST ?? 'localhost',
     PG_HOST_FOR_CONNECT: 'postgres',
   };
-  const code = run('npx', ['jest', 'e2e/test', 'api/test'], env);
+  const code = run('npx', ['jest', 'e2e/test', 'api/test', 'ops/test'], env);
   run(bin, [...base, ...project, 'down', '--volumes']);
   return code;
 }
