@@ -43,7 +43,12 @@ describe('dead-letter queue', () => {
     await preparePipeline();
     api = await startTestApi();
     await streamerDb.connect();
-    producer = kafkaClient('poison').producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    // Idempotent: a retried send under load must not append a second copy of a poison record.
+    producer = kafkaClient('poison').producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     streamer = await startStreamer({ MAX_ATTEMPTS: '2', RETRY_BASE_MS: '20', RETRY_MAX_MS: '100' });
   });
@@ -93,11 +98,14 @@ describe('dead-letter queue', () => {
         { key: b, value: unknownSchema, headers: { id: randomUUID(), eventType: 'PRODUCT_LIKED' } },
       ],
     });
-    await http(api, 'POST', `/products/${a}/likes`, { headers: member('dlq-1') });
-    await http(api, 'POST', `/products/${a}/views`);
-    await http(api, 'POST', `/products/${c}/likes`, { headers: member('dlq-1') });
-    await http(api, 'POST', `/products/${c}/views`);
-    await http(api, 'POST', `/products/${b}/likes`, { headers: member('dlq-1') });
+    const statuses = [
+      (await http(api, 'POST', `/products/${a}/likes`, { headers: member('dlq-1') })).status,
+      (await http(api, 'POST', `/products/${a}/views`)).status,
+      (await http(api, 'POST', `/products/${c}/likes`, { headers: member('dlq-1') })).status,
+      (await http(api, 'POST', `/products/${c}/views`)).status,
+      (await http(api, 'POST', `/products/${b}/likes`, { headers: member('dlq-1') })).status,
+    ];
+    expect(statuses).toEqual([201, 201, 201, 201, 201]);
 
     // The neighbour on the same partition is applied at once.
     await waitFor('C applied', async () => ((await metricsOf(c)).views === 1 ? true : undefined));
@@ -108,10 +116,11 @@ describe('dead-letter queue', () => {
       const rows = await deadLetters(a);
       return rows.length === 3 ? rows : undefined;
     });
-    expect(parkedA.map((r) => [r.event_type, r.status])).toEqual([
-      ['PRODUCT_LIKED', 'new'],
-      ['PRODUCT_LIKED', 'new'],
-      ['PRODUCT_VIEWED', 'new'],
+    // Offsets and errors in the comparison, so a failure shows what was parked where.
+    expect(parkedA.map((r) => [r.event_type, r.status, `@${r.offset}: ${r.error.slice(0, 40)}`])).toEqual([
+      ['PRODUCT_LIKED', 'new', expect.any(String)],
+      ['PRODUCT_LIKED', 'new', expect.any(String)],
+      ['PRODUCT_VIEWED', 'new', expect.any(String)],
     ]);
     expect(parkedA[0]?.error).toMatch(/undecodable \(not-wire-format\)/);
     expect(parkedA[1]?.error).toMatch(/parked behind an earlier dead letter/);
