@@ -9,7 +9,7 @@ function show(value: number | undefined): string {
 
 function verdict(t: TargetResult): string {
   if (t.met === undefined) return 'not measured';
-  return t.met ? 'met' : 'MISSED';
+  return t.met ? 'met' : t.note ? `MISSED (${t.note})` : 'MISSED';
 }
 
 function targetText(t: TargetResult): string {

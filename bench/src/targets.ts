@@ -40,6 +40,8 @@ export interface TargetSpec {
   comparison: '<' | '>=';
   threshold: number;
   unit: string;
+  /** A condition of the measurement itself; when it fails the target is missed whatever the value. */
+  onlyIf?: { measure: FigureName; atLeast: number; otherwise: string };
 }
 
 export const SPEC_TARGETS: TargetSpec[] = [
@@ -49,6 +51,8 @@ export const SPEC_TARGETS: TargetSpec[] = [
     comparison: '<',
     threshold: 500,
     unit: 'ms',
+    // A latency measured at a lower rate than offered says nothing about 1,000 events/s.
+    onlyIf: { measure: 'e2e_achieved_rps', atLeast: 950, otherwise: 'the offered 1,000 events/s was not achieved' },
   },
   {
     description: 'capture path throughput',
@@ -91,6 +95,8 @@ export interface TargetResult extends TargetSpec {
   value: number | undefined;
   /** undefined when the measure was not taken in this run. */
   met: boolean | undefined;
+  /** Why a target whose value passes is still missed (its onlyIf failed). */
+  note?: string;
 }
 
 export function evaluateTargets(figures: Figures, ratios: RatioResult[], targets = SPEC_TARGETS): TargetResult[] {
@@ -101,6 +107,9 @@ export function evaluateTargets(figures: Figures, ratios: RatioResult[], targets
   return targets.map((t) => {
     const value = values.get(t.measure);
     const met = value === undefined ? undefined : t.comparison === '<' ? value < t.threshold : value >= t.threshold;
+    const condition = t.onlyIf ? values.get(t.onlyIf.measure) : undefined;
+    if (met && t.onlyIf && (condition === undefined || condition < t.onlyIf.atLeast))
+      return { ...t, value, met: false, note: t.onlyIf.otherwise };
     return { ...t, value, met };
   });
 }
