@@ -102,7 +102,8 @@ describe('the end-to-end latency target', () => {
     ).find((t) => t.measure === 'e2e_latency_p99_ms');
 
   it('counts only when the offered 1,000 events/s was achieved', () => {
-    expect(at(1000)).toMatchObject({ met: true, note: undefined });
+    expect(at(1000)?.met).toBe(true);
+    expect(at(1000)?.note).toBeUndefined();
     expect(at(310)).toMatchObject({ met: false, note: 'the offered 1,000 events/s was not achieved' });
   });
 });
