@@ -12,7 +12,6 @@ import { ratePerSecond } from '../stats';
 
 /** No new inbox row for this long (the streamer starts in a few seconds): the run has failed. */
 const STALL_MS = 60_000;
-const SINGLE_MODE_SESSION_TIMEOUT_MS = 120_000;
 
 export interface StreamerDeps {
   streamerDb: Client;
@@ -56,10 +55,6 @@ export async function runStreamerMode(
       APPLY_MODE: mode,
       METRICS_GROUP_ID: metricsGroup,
       CACHE_GROUP_ID: cacheGroup,
-      // Single mode does not heartbeat between the events of a fetched batch (thousands of
-      // transactions), so with the default 10 s session the member is evicted mid-batch and
-      // the consumer crashes on its offset commit; a longer session lets the run finish.
-      ...(mode === 'single' ? { KAFKA_SESSION_TIMEOUT_MS: String(SINGLE_MODE_SESSION_TIMEOUT_MS) } : {}),
     },
     ctx.options,
   );
@@ -80,7 +75,7 @@ export async function runStreamerMode(
         return figure(
           ratePerSecond(handled, elapsedMs),
           'events/s',
-          `${handled} PRODUCT_VIEWED events over ${products} products, pre-filled; APPLY_MODE=${mode}${mode === 'single' ? `, KAFKA_SESSION_TIMEOUT_MS=${SINGLE_MODE_SESSION_TIMEOUT_MS}` : ''}; first effect transaction to last inbox row`,
+          `${handled} PRODUCT_VIEWED events over ${products} products, pre-filled; APPLY_MODE=${mode}; first effect transaction to last inbox row`,
         );
       }
       if (handled !== progress.handled) progress = { handled, at: Date.now() };
