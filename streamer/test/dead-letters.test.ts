@@ -59,10 +59,12 @@ describe('dead-letter queue', () => {
     await api.close();
   });
 
+  // ORDER BY the table's id: a bare `id` would sort by the text column of the same name, so
+  // "10" before "9" once the ids cross a digit boundary (this made the test flaky).
   const deadLetters = async (aggregateId: string, group = 'metrics'): Promise<DeadLetterRow[]> =>
     (
       await streamerDb.query<DeadLetterRow>(
-        'SELECT id::text, aggregate_id, event_type, status, attempts, error, "offset"::text FROM dead_letter WHERE consumer_group = $1 AND aggregate_id = $2 ORDER BY id',
+        'SELECT id::text, aggregate_id, event_type, status, attempts, error, "offset"::text FROM dead_letter WHERE consumer_group = $1 AND aggregate_id = $2 ORDER BY dead_letter.id',
         [group, aggregateId],
       )
     ).rows;
