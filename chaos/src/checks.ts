@@ -1,5 +1,4 @@
-import { endpoints, metricsDrift, type CollectedRecord, type Counters } from '@outbox/e2e';
-import { Client } from 'pg';
+import { metricsDrift, queryDb, type CollectedRecord, type Counters } from '@outbox/e2e';
 
 /** One committed outbox row of the run, with the time PostgreSQL committed it. */
 export interface CommittedEvent {
@@ -20,56 +19,44 @@ export interface CheckResults {
   duplicateRecords: number;
 }
 
-async function withDb<T>(database: string, work: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({ connectionString: endpoints.postgresUrl(database) });
-  await db.connect();
-  try {
-    return await work(db);
-  } finally {
-    await db.end();
-  }
-}
-
 /** Every outbox row committed since the run started, with its commit time (track_commit_timestamp). */
-export function committedEvents(since: Date): Promise<CommittedEvent[]> {
-  return withDb('commerce', async (db) => {
-    const setting = await db.query<{ track_commit_timestamp: string }>('SHOW track_commit_timestamp');
-    if (setting.rows[0]?.track_commit_timestamp !== 'on')
-      throw new Error(
-        'the commit-order check needs track_commit_timestamp=on (the native stack and docker-compose.yml set it; restart PostgreSQL: npm run stack:down && npm run stack:up)',
-      );
-    const { rows } = await db.query<{
-      id: string;
-      aggregatetype: string;
-      aggregateid: string;
-      type: string;
-      committed_at: Date;
-    }>(
-      `SELECT id::text, aggregatetype, aggregateid, type, pg_xact_commit_timestamp(xmin) AS committed_at
-       FROM outbox WHERE created_at >= $1 ORDER BY committed_at, ctid`,
-      [since],
+export async function committedEvents(since: Date): Promise<CommittedEvent[]> {
+  const [setting] = await queryDb<{ track_commit_timestamp: string }>('commerce', 'SHOW track_commit_timestamp');
+  if (setting?.track_commit_timestamp !== 'on')
+    throw new Error(
+      'the commit-order check needs track_commit_timestamp=on (the native stack and docker-compose.yml set it; restart PostgreSQL: npm run stack:down && npm run stack:up)',
     );
-    return rows.map((r) => ({
-      id: r.id,
-      topic: `${r.aggregatetype}-events`,
-      aggregateId: r.aggregateid,
-      type: r.type,
-      committedAt: r.committed_at,
-    }));
-  });
+  const rows = await queryDb<{
+    id: string;
+    aggregatetype: string;
+    aggregateid: string;
+    type: string;
+    committed_at: Date;
+  }>(
+    'commerce',
+    `SELECT id::text, aggregatetype, aggregateid, type, pg_xact_commit_timestamp(xmin) AS committed_at
+     FROM outbox WHERE created_at >= $1 ORDER BY committed_at, ctid`,
+    [since],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    topic: `${r.aggregatetype}-events`,
+    aggregateId: r.aggregateid,
+    type: r.type,
+    committedAt: r.committed_at,
+  }));
 }
 
 /** When each group's inbox recorded each event (the transaction that applied its effect). */
-function appliedAt(groups: string[], eventIds: string[]): Promise<Map<string, Map<string, Date>>> {
-  return withDb('streamer', async (db) => {
-    const { rows } = await db.query<{ consumer_group: string; event_id: string; handled_at: Date }>(
-      'SELECT consumer_group, event_id::text, handled_at FROM event_handled WHERE consumer_group = ANY($1) AND event_id = ANY($2::uuid[])',
-      [groups, eventIds],
-    );
-    const byGroup = new Map(groups.map((g) => [g, new Map<string, Date>()]));
-    for (const r of rows) byGroup.get(r.consumer_group)?.set(r.event_id, r.handled_at);
-    return byGroup;
-  });
+async function appliedAt(groups: string[], eventIds: string[]): Promise<Map<string, Map<string, Date>>> {
+  const rows = await queryDb<{ consumer_group: string; event_id: string; handled_at: Date }>(
+    'streamer',
+    'SELECT consumer_group, event_id::text, handled_at FROM event_handled WHERE consumer_group = ANY($1) AND event_id = ANY($2::uuid[])',
+    [groups, eventIds],
+  );
+  const byGroup = new Map(groups.map((g) => [g, new Map<string, Date>()]));
+  for (const r of rows) byGroup.get(r.consumer_group)?.set(r.event_id, r.handled_at);
+  return byGroup;
 }
 
 /**
@@ -139,20 +126,13 @@ export async function checkGuarantees(o: {
   }
   const lost = events.filter((e) => !seen.has(`${e.topic}/${e.id}`));
   const drift = await metricsDrift(o.productIds);
-  const deadLetters = await withDb('streamer', async (db) =>
-    (
-      await db.query<{ consumer_group: string; topic: string; offset: string; event_id: string | null; error: string }>(
-        'SELECT consumer_group, topic, "offset"::text, event_id::text, error FROM dead_letter WHERE consumer_group = ANY($1) ORDER BY id',
-        [o.groups],
-      )
-    ).rows.map((r) => ({
-      group: r.consumer_group,
-      topic: r.topic,
-      offset: r.offset,
-      eventId: r.event_id,
-      error: r.error,
-    })),
-  );
+  const deadLetters = (
+    await queryDb<{ consumer_group: string; topic: string; offset: string; event_id: string | null; error: string }>(
+      'streamer',
+      'SELECT consumer_group, topic, "offset"::text, event_id::text, error FROM dead_letter WHERE consumer_group = ANY($1) ORDER BY id',
+      [o.groups],
+    )
+  ).map((r) => ({ group: r.consumer_group, topic: r.topic, offset: r.offset, eventId: r.event_id, error: r.error }));
   const applied = await appliedAt(
     o.groups,
     events.map((e) => e.id),

@@ -1,20 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   endOffsets,
-  endpoints,
   eventually,
   freePort,
   kafkaClient,
   metricsDrift,
   preparePipeline,
+  queryDb,
   readBetween,
   runWorkload,
+  scrapeCounterSum,
   seededRandom,
   startGroupsAtEnd,
   type WorkloadReport,
 } from '@outbox/e2e';
 import { loadStatusConfig, pipelineStatus } from '@outbox/ops';
-import { Client } from 'pg';
 import { checkGuarantees, type CheckResults } from './checks';
 import { kill, restart, Services, type FaultTarget } from './faults';
 
@@ -60,16 +60,6 @@ export interface ChaosReport {
 
 const TOPICS = ['catalog-events', 'order-events'];
 
-async function commerceQuery<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const db = new Client({ connectionString: endpoints.postgresUrl('commerce') });
-  await db.connect();
-  try {
-    return (await db.query<T>(sql, params)).rows;
-  } finally {
-    await db.end();
-  }
-}
-
 /** Another streamer on the default group would add to the same product_metrics rows. */
 async function refuseIfAStreamerRuns(): Promise<void> {
   const group = process.env.METRICS_GROUP_ID ?? 'metrics';
@@ -96,17 +86,6 @@ async function createProduct(apiUrl: string, name: string): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-async function scrapeDuplicates(streamerUrl: string | undefined): Promise<number> {
-  if (!streamerUrl) return 0;
-  const text = await fetch(`${streamerUrl}/metrics`)
-    .then((r) => r.text())
-    .catch(() => '');
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('streamer_events_duplicate_total{'))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-}
-
 /**
  * A chaos run: a seeded workload through the api while components are killed with SIGKILL
  * and restarted one at a time; then, with the pipeline idle, the guarantees of SPEC 5 are
@@ -122,7 +101,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   await preparePipeline();
   await refuseIfAStreamerRuns();
   await startGroupsAtEnd(Object.values(groups), TOPICS);
-  const [dbNow] = await commerceQuery<{ now: Date }>('SELECT now() AS now');
+  const [dbNow] = await queryDb<{ now: Date }>('commerce', 'SELECT now() AS now');
   const since = dbNow?.now ?? new Date();
   const startOffsets = await endOffsets(TOPICS);
 
@@ -165,7 +144,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await eventually(
         'the replication slot to confirm the WAL written so far',
         async () => {
-          const [row] = await commerceQuery<{ done: boolean }>(
+          const [row] = await queryDb<{ done: boolean }>(
+            'commerce',
             'SELECT confirmed_flush_lsn >= $1::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $2',
             [lsn, slotName],
           );
@@ -175,7 +155,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       );
     };
     const currentLsn = async (): Promise<string> =>
-      (await commerceQuery<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn ?? '0/0';
+      (await queryDb<{ lsn: string }>('commerce', 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn ?? '0/0';
 
     /** A view on the probe product, captured then applied: the whole path works again. */
     const waitRecovered = async (killedAt: number): Promise<{ capturedMs: number }> => {
@@ -211,7 +191,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (loadOver()) break;
       const target = order[i % order.length] as FaultTarget;
       const killedAt = Date.now();
-      if (target === 'streamer') inboxDuplicatesSkipped += await scrapeDuplicates(services.streamer?.url);
+      if (target === 'streamer')
+        inboxDuplicatesSkipped += await scrapeCounterSum(services.streamer?.url, 'streamer_events_duplicate_total');
       await kill(target, services);
       const downMs = between(o.downtimeMs);
       o.log(`+${((killedAt - startedAt) / 1000).toFixed(1)}s SIGKILL ${target}; down for ${downMs} ms`);
@@ -240,14 +221,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       300_000,
     );
     const idleAfterMs = Date.now() - idleStart;
-    inboxDuplicatesSkipped += await scrapeDuplicates(services.streamer?.url);
+    inboxDuplicatesSkipped += await scrapeCounterSum(services.streamer?.url, 'streamer_events_duplicate_total');
 
     const records = await readBetween(startOffsets, await endOffsets(TOPICS));
     const allProducts = [...productIds, probe];
     // Lag 0 means every offset is committed, so every effect is durable: no waiting here.
     const checks = await checkGuarantees({ since, productIds: allProducts, groups: Object.values(groups), records });
     const eventsWritten = (
-      await commerceQuery<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE created_at >= $1', [since])
+      await queryDb<{ n: string }>('commerce', 'SELECT count(*) AS n FROM outbox WHERE created_at >= $1', [since])
     )[0]?.n;
     const passed =
       checks.lost.length === 0 &&

@@ -1,5 +1,4 @@
-import { Client } from 'pg';
-import { endpoints } from './index';
+import { queryDb } from './db';
 
 export interface Counters {
   likes: number;
@@ -12,40 +11,30 @@ export interface Counters {
  * table count, the view count, and the quantities of orders that did not fail.
  */
 export async function groundTruth(productIds: string[]): Promise<Map<string, Counters>> {
-  const db = new Client({ connectionString: endpoints.postgresUrl('commerce') });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ id: string; likes: string; views: string; sales: string }>(
-      `SELECT p.id,
-         (SELECT count(*) FROM product_likes l WHERE l.product_id = p.id) AS likes,
-         (SELECT count(*) FROM product_views v WHERE v.product_id = p.id) AS views,
-         (SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
-           WHERE i.product_id = p.id AND o.status <> 'FAILED') AS sales
-       FROM products p WHERE p.id = ANY($1::uuid[])`,
-      [productIds],
-    );
-    return new Map(rows.map((r) => [r.id, { likes: Number(r.likes), views: Number(r.views), sales: Number(r.sales) }]));
-  } finally {
-    await db.end();
-  }
+  const rows = await queryDb<{ id: string; likes: string; views: string; sales: string }>(
+    'commerce',
+    `SELECT p.id,
+       (SELECT count(*) FROM product_likes l WHERE l.product_id = p.id) AS likes,
+       (SELECT count(*) FROM product_views v WHERE v.product_id = p.id) AS views,
+       (SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
+         WHERE i.product_id = p.id AND o.status <> 'FAILED') AS sales
+     FROM products p WHERE p.id = ANY($1::uuid[])`,
+    [productIds],
+  );
+  return new Map(rows.map((r) => [r.id, { likes: Number(r.likes), views: Number(r.views), sales: Number(r.sales) }]));
 }
 
 /** product_metrics as the streamer has applied them (a product without a row counts zero). */
 export async function appliedMetrics(productIds: string[]): Promise<Map<string, Counters>> {
-  const db = new Client({ connectionString: endpoints.postgresUrl('streamer') });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ product_id: string; likes: string; views: string; sales: string }>(
-      'SELECT product_id, likes, views, sales FROM product_metrics WHERE product_id = ANY($1::uuid[])',
-      [productIds],
-    );
-    const byId = new Map(
-      rows.map((r) => [r.product_id, { likes: Number(r.likes), views: Number(r.views), sales: Number(r.sales) }]),
-    );
-    return new Map(productIds.map((id) => [id, byId.get(id) ?? { likes: 0, views: 0, sales: 0 }]));
-  } finally {
-    await db.end();
-  }
+  const rows = await queryDb<{ product_id: string; likes: string; views: string; sales: string }>(
+    'streamer',
+    'SELECT product_id, likes, views, sales FROM product_metrics WHERE product_id = ANY($1::uuid[])',
+    [productIds],
+  );
+  const byId = new Map(
+    rows.map((r) => [r.product_id, { likes: Number(r.likes), views: Number(r.views), sales: Number(r.sales) }]),
+  );
+  return new Map(productIds.map((id) => [id, byId.get(id) ?? { likes: 0, views: 0, sales: 0 }]));
 }
 
 /** The products whose applied metrics differ from the ground truth (empty when all agree). */

@@ -44,3 +44,5 @@ export * from './workload';
 export * from './groups';
 export * from './otlp-receiver';
 export * from './pipeline';
+export * from './db';
+export * from './scrape';

@@ -4,6 +4,7 @@ import {
   endpoints,
   eventually,
   produceAsDebezium,
+  scrapeCounterSum,
   startGroupsAtEnd,
   uniqueName,
   type ServiceProcess,
@@ -65,11 +66,6 @@ describe('single apply mode', () => {
     // Never evicted: no crash, and no batch replayed (a replay would show as duplicates).
     expect(streamer.child.exitCode).toBeNull();
     expect(streamer.output()).not.toContain('consumer crashed');
-    const metrics = await (await fetch(`${streamer.url}/metrics`)).text();
-    const duplicates = metrics
-      .split('\n')
-      .filter((l) => l.startsWith('streamer_events_duplicate_total{'))
-      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-    expect(duplicates).toBe(0);
+    expect(await scrapeCounterSum(streamer.url, 'streamer_events_duplicate_total')).toBe(0);
   });
 });
