@@ -12,7 +12,9 @@ const program = new Command('connect').description('manage the Debezium outbox c
 
 program
   .command('apply')
-  .description('create the topics, register or update the connector (idempotent), wait until RUNNING')
+  .description(
+    'create the missing topics (refuses to change the partition count of an existing one, exit 1), register or update the connector (idempotent), wait until RUNNING',
+  )
   .action(async () => {
     const result = await applyConnector(stack);
     if (result.topicsCreated.length > 0) console.log(`topics created: ${result.topicsCreated.join(', ')}`);

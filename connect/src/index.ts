@@ -2,5 +2,6 @@ export { connectorFile, loadConnector, pipelineTopics } from './connector';
 export type { ConnectorDefinition, TopicSpec } from './connector';
 export { ConnectClient, ConnectRestError } from './rest';
 export type { ConnectorStatus, TaskStatus } from './rest';
-export { ensureTopics } from './topics';
+export { ensureTopics, PartitionCountChangeRefused } from './topics';
+export type { PartitionCountMismatch } from './topics';
 export { applyConnector } from './apply';

@@ -1,13 +1,61 @@
 import type { Admin } from 'kafkajs';
 import type { TopicSpec } from './connector';
 
+/** An existing topic whose partition count differs from the configured one. */
+export interface PartitionCountMismatch {
+  topic: string;
+  current: number;
+  wanted: number;
+}
+
 /**
- * Creates the missing topics with their partitions and configs; existing topics are kept,
- * and one with fewer partitions than wanted is grown (never shrunk: Kafka cannot).
- * Returns the names created.
+ * Thrown when an existing topic has another partition count than the configuration wants.
+ * The partition of a record is hash(key) mod count: growing a keyed topic sends an aggregate's
+ * later events to another partition than its earlier ones, so two consumers can apply them
+ * out of order; Kafka cannot shrink a topic at all. So no command changes the count (SPEC
+ * section 8); this error names each topic and how to migrate safely.
+ */
+export class PartitionCountChangeRefused extends Error {
+  constructor(readonly mismatches: PartitionCountMismatch[]) {
+    super(describeMismatches(mismatches));
+    this.name = 'PartitionCountChangeRefused';
+  }
+}
+
+function describeMismatches(mismatches: PartitionCountMismatch[]): string {
+  const lines = mismatches.map(({ topic, current, wanted }) =>
+    current < wanted
+      ? `  ${topic} has ${current} partitions, the configuration wants ${wanted}: growing it would move keys to other partitions and break the order of events per aggregate`
+      : `  ${topic} has ${current} partitions, the configuration wants ${wanted}: Kafka cannot remove partitions`,
+  );
+  return [
+    `refusing to change the partition count of existing topic(s); nothing was changed:`,
+    ...lines,
+    'Safe procedure: either keep the current count (set the configured count back to it), or create a new topic',
+    'with the new count (e.g. <topic>.v2), route new events to it, let every consumer group drain the old topic',
+    'to lag 0 (npm run status), then move the groups to the new topic. The same holds for the .dlq topics.',
+  ].join('\n');
+}
+
+/**
+ * Creates the missing topics with their partitions and configs; existing topics are kept as
+ * they are. An existing topic (event, DLQ or heartbeat topic alike) whose partition count
+ * differs from the configured one, higher or lower, is refused with PartitionCountChangeRefused
+ * before anything is created. Returns the names created.
  */
 export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
+  const present = specs.filter((s) => existing.has(s.topic));
+  if (present.length > 0) {
+    const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+    const mismatches = present.flatMap((s) => {
+      const current = metadata.topics.find((t) => t.name === s.topic)?.partitions.length;
+      return current === undefined || current === s.numPartitions
+        ? []
+        : [{ topic: s.topic, current, wanted: s.numPartitions }];
+    });
+    if (mismatches.length > 0) throw new PartitionCountChangeRefused(mismatches);
+  }
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) {
     await admin.createTopics({
@@ -19,16 +67,6 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<st
         configEntries: s.configEntries,
       })),
     });
-  }
-  const present = specs.filter((s) => existing.has(s.topic));
-  if (present.length > 0) {
-    const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
-    const grow = present.filter((s) => {
-      const current = metadata.topics.find((t) => t.name === s.topic)?.partitions.length ?? 0;
-      return current < s.numPartitions;
-    });
-    if (grow.length > 0)
-      await admin.createPartitions({ topicPartitions: grow.map((s) => ({ topic: s.topic, count: s.numPartitions })) });
   }
   return missing.map((s) => s.topic);
 }
