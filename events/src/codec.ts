@@ -3,7 +3,13 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import * as avro from 'avsc';
 import { CATALOGUE, type Catalogue, type CatalogueEntry } from './catalogue';
 import { ENVELOPE_FIELDS, type EnvelopeField } from './definitions';
-import { EventDecodeError, EventValidationError, SchemaRegistrationError, type ValidationIssue } from './errors';
+import {
+  EventDecodeError,
+  EventValidationError,
+  RegistryUnavailableError,
+  SchemaRegistrationError,
+  type ValidationIssue,
+} from './errors';
 import type { CommerceEvent, EventType, EventTypeMap } from './generated/event-types';
 
 /** The event interface of one event type, e.g. `EventOf<'PRODUCT_LIKED'>` = `ProductLiked`. */
@@ -179,7 +185,7 @@ export class EventCodec {
    * Decodes with the writer schema (fetched from the registry by id, cached) resolved to this
    * package's schema of that event type: fields added by a newer writer are dropped, fields this
    * reader has but the writer lacks get their defaults. Throws EventDecodeError for bytes that
-   * can never be decoded; registry outages (no answer, 5xx) are rethrown as they are.
+   * can never be decoded; registry outages (no answer, 5xx) throw RegistryUnavailableError.
    */
   async decode(bytes: Buffer): Promise<DecodedEvent> {
     if (!Buffer.isBuffer(bytes) || bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) {
@@ -218,12 +224,7 @@ export class EventCodec {
     try {
       writer = await this.registry.getSchema(schemaId);
     } catch (error) {
-      if (statusOf(error) === 404) {
-        throw new EventDecodeError('unknown-schema', `the registry has no schema ${schemaId}`, schemaId, {
-          cause: error,
-        });
-      }
-      throw error; // the registry is unreachable or failing: retry later, do not park the record
+      throw registryReadError(schemaId, error);
     }
     if (!avro.Type.isType(writer)) {
       throw new EventDecodeError('unknown-event-type', `schema ${schemaId} is not an Avro schema`, schemaId);
@@ -290,6 +291,31 @@ export class EventCodec {
       );
     }
   }
+}
+
+/** Network failures the registry client reports as a client error (mappersmith: status 400). */
+const NETWORK_FAILURE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout/i;
+
+/**
+ * Sorts a failed schema lookup: the registry being unreachable or failing is a moment
+ * (RegistryUnavailableError, retry); any other answer about this id is a property of the
+ * record (EventDecodeError, park it).
+ */
+function registryReadError(schemaId: number, error: unknown): Error {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === 404) {
+    return new EventDecodeError('unknown-schema', `the registry has no schema ${schemaId}`, schemaId, { cause: error });
+  }
+  const unavailable =
+    status === undefined
+      ? NETWORK_FAILURE.test(message) || (error instanceof Error && 'code' in error)
+      : status >= 500 || [401, 403, 408, 429].includes(status) || (status === 400 && NETWORK_FAILURE.test(message));
+  if (unavailable) return new RegistryUnavailableError(`schema registry unavailable: ${message}`, { cause: error });
+  return new EventDecodeError('unreadable-schema', `schema ${schemaId} cannot be read: ${message}`, schemaId, {
+    cause: error,
+  });
 }
 
 function statusOf(error: unknown): number | undefined {

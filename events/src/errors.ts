@@ -27,11 +27,22 @@ export class EventValidationError extends Error {
  * the record in the DLQ at once (registry outages are NOT an EventDecodeError; they are rethrown).
  * - `not-wire-format`: not the Confluent wire format (shorter than 5 bytes or magic byte not 0).
  * - `unknown-schema`: the registry does not know the schema id (HTTP 404).
+ * - `unreadable-schema`: the registry answered for the id, but with something the client cannot
+ *   read (another schema type, a refused request, a body it cannot parse).
  * - `corrupt`: the Avro body does not decode with the writer schema (truncated, trailing bytes, garbage).
  * - `unknown-event-type`: the writer schema is not an event of this catalogue (or cannot be read
  *   as one), or the decoded `eventType` does not belong to the record.
  */
-export type DecodeFailureReason = 'not-wire-format' | 'unknown-schema' | 'corrupt' | 'unknown-event-type';
+export type DecodeFailureReason =
+  'not-wire-format' | 'unknown-schema' | 'unreadable-schema' | 'corrupt' | 'unknown-event-type';
+
+/**
+ * The registry could not answer now (no connection, timeout, 5xx, 429, or it refused our
+ * credentials): a property of the moment, never of the record. Consumers wait and retry.
+ */
+export class RegistryUnavailableError extends Error {
+  override name = 'RegistryUnavailableError';
+}
 
 export class EventDecodeError extends Error {
   override name = 'EventDecodeError';

@@ -6,6 +6,6 @@ export { CATALOGUE, CatalogueError, catalogueEntry, loadCatalogue, SCHEMAS_DIR, 
 export type { AvroField, AvroRecordSchema, Catalogue, CatalogueEntry } from './catalogue';
 export { EventCodec, newEvent, validateEvent } from './codec';
 export type { DecodedEvent, EventFields, EventOf, NewEventOptions } from './codec';
-export { EventDecodeError, EventValidationError, SchemaRegistrationError } from './errors';
+export { EventDecodeError, EventValidationError, RegistryUnavailableError, SchemaRegistrationError } from './errors';
 export type { DecodeFailureReason, ValidationIssue } from './errors';
 export * from './cache-keys';

@@ -14,10 +14,12 @@ export interface StreamerConfig {
   cacheGroupId: string;
   /** batch: one transaction per partition batch (default); single: one event per transaction. */
   applyMode: 'batch' | 'single';
-  /** Attempts for a failing batch or record before the record is parked in the DLQ. */
+  /** Attempts for a record that fails deterministically before it is parked in the DLQ. */
   maxAttempts: number;
+  /** Backoff between retries; a dependency outage is retried without bound, heartbeating. */
   retryBaseMs: number;
   retryMaxMs: number;
+  dlqPublishIntervalMs: number;
   partitionsConsumedConcurrently: number;
   sessionTimeoutMs: number;
   inboxRetentionMs: number;
@@ -42,7 +44,9 @@ const schema = z.object({
   APPLY_MODE: z.enum(['batch', 'single']).default('batch'),
   MAX_ATTEMPTS: positiveInt.default(5),
   RETRY_BASE_MS: positiveInt.default(200),
-  RETRY_MAX_MS: positiveInt.default(10_000),
+  // Well under the session timeout: a waiting member heartbeats between sleeps anyway.
+  RETRY_MAX_MS: positiveInt.default(5_000),
+  DLQ_PUBLISH_INTERVAL_MS: positiveInt.default(5_000),
   PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt.default(3),
   KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
   // Longer than the topics' retention (7 days): a redelivery older than that cannot happen.
@@ -68,6 +72,7 @@ export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): Stream
     maxAttempts: e.MAX_ATTEMPTS,
     retryBaseMs: e.RETRY_BASE_MS,
     retryMaxMs: e.RETRY_MAX_MS,
+    dlqPublishIntervalMs: e.DLQ_PUBLISH_INTERVAL_MS,
     partitionsConsumedConcurrently: e.PARTITIONS_CONSUMED_CONCURRENTLY,
     sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     inboxRetentionMs: e.INBOX_RETENTION_DAYS * DAY_MS,

@@ -38,6 +38,36 @@ export function createStreamerMetrics() {
       buckets: [1, 10, 50, 100, 250, 500, 1000, 2500],
       registers: [registry],
     }),
+    clamped: new Counter({
+      name: 'streamer_metric_clamped_total',
+      help: 'Counter deltas that would have gone below zero and were clamped (drift: stays 0 with correct ordering)',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
+    dependencyWaiting: new Gauge({
+      name: 'streamer_dependency_waiting',
+      help: 'Partitions of the group waiting for a dependency that fails (postgres, redis, registry, kafka, unknown)',
+      labelNames: ['group', 'dependency'] as const,
+      registers: [registry],
+    }),
+    dependencyWaitSeconds: new Counter({
+      name: 'streamer_dependency_wait_seconds_total',
+      help: 'Time partitions spent waiting for a failing dependency (a batch retried, nothing parked)',
+      labelNames: ['group', 'dependency'] as const,
+      registers: [registry],
+    }),
+    batchesAbandoned: new Counter({
+      name: 'streamer_batches_abandoned_total',
+      help: 'Batches given up without committing (rebalance or shutdown): redelivered, the inbox absorbs repeats',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
+    committedAt: new Gauge({
+      name: 'streamer_partition_committed_at_seconds',
+      help: 'Unix time of the last offset commit of a partition (a stalled partition stops moving it)',
+      labelNames: ['group', 'topic', 'partition'] as const,
+      registers: [registry],
+    }),
     lag: new Gauge({
       name: 'streamer_consumer_lag',
       help: 'Records behind the partition end after the last batch',

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { buildStreamerApp } from './app';
 import type { StreamerConfig } from './config';
 import { DeadLetters } from './dlq/dead-letters';
+import { DlqPublisher } from './dlq/dlq-publisher';
 import { CacheInvalidationHandler } from './handlers/cache';
 import type { EventHandler } from './handlers/handler';
 import { MetricsHandler } from './handlers/metrics';
@@ -27,6 +28,7 @@ export interface StreamerDeps {
   kafka: Kafka;
   producer: Producer;
   deadLetters: DeadLetters;
+  dlqPublisher: DlqPublisher;
   handlers: EventHandler[];
   close(): Promise<void>;
 }
@@ -44,7 +46,8 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
-  const deadLetters = new DeadLetters(db, producer);
+  const deadLetters = new DeadLetters(db);
+  const dlqPublisher = new DlqPublisher(db, producer, log);
   const handlers: EventHandler[] = [
     new MetricsHandler(config.metricsGroupId, db),
     new CacheInvalidationHandler(config.cacheGroupId, db, redis),
@@ -58,6 +61,7 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
     kafka,
     producer,
     deadLetters,
+    dlqPublisher,
     handlers,
     async close() {
       await producer.disconnect();
@@ -92,11 +96,26 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
       processor: new PartitionProcessor({
         handler,
         codec: deps.codec,
+        db: deps.db,
         deadLetters: deps.deadLetters,
         applyMode: config.applyMode,
         maxAttempts: config.maxAttempts,
         backoff,
         log,
+        hooks: {
+          onWait(dependency, waiting, waitedMs) {
+            const labels = { group: handler.group, dependency };
+            if (waiting) metrics.dependencyWaiting.inc(labels);
+            else {
+              metrics.dependencyWaiting.dec(labels);
+              metrics.dependencyWaitSeconds.inc(labels, waitedMs / 1000);
+            }
+          },
+          onParked(topic, count) {
+            metrics.deadLettered.inc({ group: handler.group, topic }, count);
+            void deps.dlqPublisher.publishPending();
+          },
+        },
       }),
       metrics,
       log,
@@ -116,6 +135,11 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
   await app.listen({ port: config.port, host: config.host });
   for (const consumer of consumers) await consumer.start();
 
+  // Dead letters whose copy to <topic>.dlq failed (Kafka down) are retried here.
+  const publish = setInterval(() => void deps.dlqPublisher.publishPending(), config.dlqPublishIntervalMs);
+  publish.unref();
+  void deps.dlqPublisher.publishPending();
+
   const purge = setInterval(() => {
     purgeInbox(deps.db, config.inboxRetentionMs).then(
       (deleted) => deps.log.info({ deleted }, 'inbox purge'),
@@ -129,7 +153,9 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
     consumers,
     async stop() {
       clearInterval(purge);
+      clearInterval(publish);
       await Promise.all(consumers.map((c) => c.stop()));
+      await deps.dlqPublisher.publishPending();
       await app.close();
       await deps.close();
     },

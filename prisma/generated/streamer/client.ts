@@ -53,5 +53,6 @@ export type ProductMetrics = Prisma.ProductMetricsModel
 /**
  * Model DeadLetter
  * Parked records (sequenced dead-letter queue). CHECK (status IN ('new', 'replayed', 'discarded')).
+ * Lossless: the key is bytes, headers are [{name, value}] with base64 of their bytes.
  */
 export type DeadLetter = Prisma.DeadLetterModel

@@ -1,7 +1,15 @@
 import { Command } from 'commander';
 import { loadStreamerConfig } from '../config';
 import { createStreamerDeps } from '../service';
+import { textOf } from '../pipeline/record';
+import { decodeHeaders } from './dead-letters';
 import { actOnDeadLetter, DeadLetterError } from './replay';
+
+// `npm run dlq -- list | head` closes our stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 /** npm run dlq -- list | replay <id> | discard <id> */
 const program = new Command('dlq').description('the sequenced dead-letter queue of the streamer');
@@ -13,7 +21,7 @@ function parseId(raw: string): bigint {
 
 program
   .command('list')
-  .description('parked records, oldest first')
+  .description('parked records in queue order: group, topic, partition, offset')
   .option('--status <status>', 'new | replayed | discarded | all', 'new')
   .option('--group <group>', 'only this consumer group')
   .option('--json', 'machine-readable output', false)
@@ -27,7 +35,7 @@ program
           ...(opts.status === 'all' ? {} : { status: opts.status }),
           ...(opts.group ? { consumerGroup: opts.group } : {}),
         },
-        orderBy: { id: 'asc' },
+        orderBy: [{ consumerGroup: 'asc' }, { topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
         take: 500,
       });
       const view = rows.map((r) => ({
@@ -35,7 +43,15 @@ program
         group: r.consumerGroup,
         source: `${r.topic}/${r.partition}@${r.offset}`,
         aggregateId: r.aggregateId,
+        eventId: r.eventId,
         eventType: r.eventType,
+        // Exact bytes as hex where they are not clean text (the table keeps them losslessly).
+        key: r.messageKey ? textOf(Buffer.from(r.messageKey)) : null,
+        headers: decodeHeaders(r.headers).map((h) => ({
+          name: h.name,
+          value: h.value === null ? null : textOf(h.value),
+        })),
+        published: r.publishedAt !== null,
         status: r.status,
         attempts: r.attempts,
         error: r.error,

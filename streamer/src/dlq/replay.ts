@@ -1,14 +1,11 @@
-import type { streamer, StreamerClient } from '@outbox/db';
+import type { StreamerClient } from '@outbox/db';
 import type { EventCodec } from '@outbox/events';
 import type { EventHandler } from '../handlers/handler';
 import { decodeRecord } from '../pipeline/decode';
-import type { ConsumedRecord } from '../pipeline/record';
-import type { DeadLetters } from './dead-letters';
-
-type DeadLetterRow = streamer.DeadLetter;
+import { recordOfRow, type DeadLetterRow, type DeadLetters } from './dead-letters';
 
 export interface ReplayDeps {
-  db: Pick<StreamerClient, 'deadLetter'>;
+  db: Pick<StreamerClient, 'deadLetter' | '$queryRaw'>;
   codec: EventCodec;
   handlers: EventHandler[];
   deadLetters: DeadLetters;
@@ -29,22 +26,11 @@ export class DeadLetterError extends Error {
   override readonly name = 'DeadLetterError';
 }
 
-function recordOf(row: DeadLetterRow): ConsumedRecord {
-  return {
-    topic: row.topic,
-    partition: row.partition,
-    offset: row.offset.toString(),
-    key: row.messageKey ?? undefined,
-    headers: (row.headers ?? {}) as Record<string, string>,
-    value: row.value ? Buffer.from(row.value) : null,
-  };
-}
-
 /** Applies one parked record through its group's handler (the inbox absorbs a repeat). */
 async function applyRow(deps: ReplayDeps, row: DeadLetterRow): Promise<void> {
   const handler = deps.handlers.find((h) => h.group === row.consumerGroup);
   if (!handler) throw new DeadLetterError(`no handler for consumer group ${row.consumerGroup}`);
-  const decoded = await decodeRecord(deps.codec, recordOf(row));
+  const decoded = await decodeRecord(deps.codec, recordOfRow(row));
   if (!decoded.ok) throw new DeadLetterError(decoded.error);
   if (handler.handles(decoded.event)) await handler.apply([decoded.event]);
 }
@@ -53,16 +39,32 @@ async function markFailed(deps: ReplayDeps, row: DeadLetterRow, err: unknown): P
   const error = err instanceof Error ? err.message : String(err);
   await deps.db.deadLetter.update({
     where: { id: row.id },
-    data: { attempts: { increment: 1 }, error: error.slice(0, 4000) },
+    data: { attempts: { increment: 1 }, error: error.replaceAll('\u0000', '\\0').slice(0, 4000) },
   });
   return error;
 }
 
+/** The waiting record of the same aggregate queue with a lower (topic, partition, offset), if any. */
+async function aheadOf(deps: ReplayDeps, row: DeadLetterRow): Promise<bigint | undefined> {
+  const rows = await deps.db.$queryRaw<{ id: bigint }[]>`
+    SELECT id FROM dead_letter
+    WHERE consumer_group = ${row.consumerGroup} AND aggregate_id = ${row.aggregateId} AND status = 'new'
+      AND (topic, "partition", "offset") < (${row.topic}, ${row.partition}, ${row.offset})
+    ORDER BY topic, "partition", "offset" LIMIT 1`;
+  return rows[0]?.id;
+}
+
+/** Moves a waiting row to its final status, once (a row already settled is left as it is). */
+async function settle(deps: ReplayDeps, id: bigint, status: 'replayed' | 'discarded'): Promise<void> {
+  await deps.db.deadLetter.updateMany({ where: { id, status: 'new' }, data: { status } });
+}
+
 /**
- * The operator's acts on the sequenced DLQ. Only the head of an aggregate's queue can be
- * replayed or discarded; afterwards the records parked behind it are applied in order until
- * one fails (it becomes the new head). Each record is applied exactly once in effect: the
- * handler's inbox skips an event that was applied before.
+ * The operator's acts on the sequenced DLQ. Only the head of an aggregate's queue (its lowest
+ * waiting offset) can be replayed or discarded; afterwards the records parked behind it are
+ * applied in offset order until one fails (it becomes the new head). Each record is applied
+ * exactly once in effect: the handler's inbox skips an event that was applied before, and the
+ * inbox purge keeps the rows of events that still wait here (jobs/inbox-purge.ts).
  */
 export async function actOnDeadLetter(
   deps: ReplayDeps,
@@ -73,13 +75,10 @@ export async function actOnDeadLetter(
   if (!row) throw new DeadLetterError(`no dead letter #${id}`);
   if (row.status !== 'new') throw new DeadLetterError(`dead letter #${id} is already ${row.status}`);
   if (row.aggregateId) {
-    const ahead = await deps.db.deadLetter.findFirst({
-      where: { consumerGroup: row.consumerGroup, aggregateId: row.aggregateId, status: 'new', id: { lt: id } },
-      orderBy: { id: 'asc' },
-    });
-    if (ahead)
+    const ahead = await aheadOf(deps, row);
+    if (ahead !== undefined)
       throw new DeadLetterError(
-        `dead letter #${id} waits behind #${ahead.id} of aggregate ${row.aggregateId}: act on #${ahead.id} first`,
+        `dead letter #${id} waits behind #${ahead} of aggregate ${row.aggregateId} (a lower offset): act on #${ahead} first`,
       );
   }
 
@@ -90,7 +89,7 @@ export async function actOnDeadLetter(
       return { id, action, ok: false, error: await markFailed(deps, row, err), released: [] };
     }
   }
-  await deps.db.deadLetter.update({ where: { id }, data: { status: action === 'replay' ? 'replayed' : 'discarded' } });
+  await settle(deps, id, action === 'replay' ? 'replayed' : 'discarded');
 
   const released: bigint[] = [];
   if (!row.aggregateId) return { id, action, ok: true, released };
@@ -101,7 +100,7 @@ export async function actOnDeadLetter(
     const next = await deps.deadLetters.withQueueLock(row.consumerGroup, aggregateId, (tx) =>
       tx.deadLetter.findFirst({
         where: { consumerGroup: row.consumerGroup, aggregateId, status: 'new' },
-        orderBy: { id: 'asc' },
+        orderBy: [{ topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
       }),
     );
     if (!next) return { id, action, ok: true, released };
@@ -110,7 +109,7 @@ export async function actOnDeadLetter(
     } catch (err) {
       return { id, action, ok: true, released, newHead: next.id, error: await markFailed(deps, next, err) };
     }
-    await deps.db.deadLetter.update({ where: { id: next.id }, data: { status: 'replayed' } });
+    await settle(deps, next.id, 'replayed');
     released.push(next.id);
   }
 }

@@ -5,6 +5,8 @@ export interface ApplyOutcome {
   applied: CommerceEvent[];
   /** Events the inbox had seen already: skipped. */
   duplicates: CommerceEvent[];
+  /** Counter deltas that would have gone below zero and were clamped (drift: must stay 0). */
+  clamped?: number;
 }
 
 /**

@@ -1,6 +1,8 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Batch, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { StreamerMetrics } from '../metrics';
+import { BatchAbandonedError } from '../pipeline/faults';
 import type { BatchResult, PartitionProcessor } from '../pipeline/partition-processor';
 import { recordLogFields, toConsumedRecord, type ConsumedRecord } from '../pipeline/record';
 import { RecordSpans } from './record-spans';
@@ -29,6 +31,10 @@ export interface GroupConsumerOptions {
 export class GroupConsumer {
   private readonly consumer: Consumer;
   private member = false;
+  /** Set by stop(): batches that have not finished their effects give up; finished ones commit. */
+  private stopping = false;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
 
   constructor(private readonly o: GroupConsumerOptions) {
     this.consumer = o.kafka.consumer({
@@ -65,52 +71,102 @@ export class GroupConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (batch.messages.length === 0 || isStale()) return;
-        const stopTimer = o.metrics.batchDuration.startTimer({ group: o.groupId });
-        const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
-        const spans = new RecordSpans(o.groupId, records);
-        let result: BatchResult;
-        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        if (batch.messages.length === 0 || isStale() || this.stopping) return;
+        this.inFlight += 1;
         try {
-          result = await o.processor.process(records, { heartbeat, isRunning });
-          if (result.applied.length > 0) o.afterDbCommit?.();
-          // Both are needed: resolveOffset moves this consumer's fetch position past the batch,
-          // commitOffsets makes the position durable for the group (a restart resumes there).
-          resolveOffset(batch.lastOffset());
-          await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-        } catch (err) {
-          spans.fail(err);
-          throw err;
+          await this.handleBatch(batch, resolveOffset, heartbeat, () => isRunning() && !isStale() && !this.stopping);
+        } finally {
+          this.inFlight -= 1;
+          if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
         }
-        spans.end(result);
-        if (o.log.isLevelEnabled('debug')) this.logEvents(records, result);
-
-        stopTimer();
-        o.metrics.batchSize.observe({ group: o.groupId }, records.length);
-        for (const e of result.applied) o.metrics.eventsApplied.inc({ group: o.groupId, event_type: e.eventType });
-        for (const e of result.duplicates)
-          o.metrics.duplicatesSkipped.inc({ group: o.groupId, event_type: e.eventType });
-        if (result.parked > 0) o.metrics.deadLettered.inc({ group: o.groupId, topic: batch.topic }, result.parked);
-        const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
-        o.metrics.lag.set(
-          { group: o.groupId, topic: batch.topic, partition: String(batch.partition) },
-          Math.max(0, lag),
-        );
-        o.log.debug(
-          {
-            group: o.groupId,
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: next,
-            records: records.length,
-            applied: result.applied.length,
-            duplicates: result.duplicates.length,
-            parked: result.parked,
-          },
-          'batch committed',
-        );
       },
     });
+  }
+
+  private async handleBatch(
+    batch: Batch,
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const { o } = this;
+    const stopTimer = o.metrics.batchDuration.startTimer({ group: o.groupId });
+    const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
+    const spans = new RecordSpans(o.groupId, records);
+    let result: BatchResult;
+    let handledThrough: string | undefined;
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    try {
+      result = await o.processor.process(records, {
+        heartbeat,
+        isRunning,
+        handledThrough: (offset) => (handledThrough = offset),
+      });
+      if (result.applied.length > 0) o.afterDbCommit?.();
+      await this.commit(batch, resolveOffset, batch.lastOffset());
+    } catch (err) {
+      spans.fail(err);
+      if (err instanceof BatchAbandonedError) {
+        // Nothing parked; on shutdown, what is done is committed, the rest is redelivered (to
+        // this member or the next) and the inbox absorbs repeats.
+        o.metrics.batchesAbandoned.inc({ group: o.groupId });
+        o.log.info(
+          { topic: batch.topic, partition: batch.partition, handledThrough, reason: err.message },
+          'batch abandoned',
+        );
+        if (this.stopping && handledThrough !== undefined) await this.commit(batch, resolveOffset, handledThrough);
+        return;
+      }
+      throw err;
+    }
+    spans.end(result);
+    if (o.log.isLevelEnabled('debug')) this.logEvents(records, result);
+
+    stopTimer();
+    o.metrics.batchSize.observe({ group: o.groupId }, records.length);
+    for (const e of result.applied) o.metrics.eventsApplied.inc({ group: o.groupId, event_type: e.eventType });
+    for (const e of result.duplicates) o.metrics.duplicatesSkipped.inc({ group: o.groupId, event_type: e.eventType });
+    if (result.clamped > 0) {
+      o.metrics.clamped.inc({ group: o.groupId }, result.clamped);
+      o.log.error({ group: o.groupId, clamped: result.clamped }, 'counter delta clamped at zero: drift');
+    }
+    const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
+    o.metrics.lag.set({ group: o.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
+    o.log.debug(
+      {
+        group: o.groupId,
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: next,
+        records: records.length,
+        applied: result.applied.length,
+        duplicates: result.duplicates.length,
+        parked: result.parked,
+      },
+      'batch committed',
+    );
+  }
+
+  /**
+   * Both are needed: resolveOffset moves this consumer's fetch position, commitOffsets makes the
+   * position durable for the group (a restart resumes there). The metadata says when, so a
+   * status reader can tell a stalled partition from a quiet one.
+   */
+  private async commit(batch: Batch, resolveOffset: (offset: string) => void, lastDone: string): Promise<void> {
+    resolveOffset(lastDone);
+    const committedAt = Date.now();
+    await this.consumer.commitOffsets([
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: (BigInt(lastDone) + 1n).toString(),
+        metadata: JSON.stringify({ committedAt }),
+      },
+    ]);
+    this.o.metrics.committedAt.set(
+      { group: this.o.groupId, topic: batch.topic, partition: String(batch.partition) },
+      committedAt / 1000,
+    );
   }
 
   /** One debug line per event with its outcome (the batch line below says how many). */
@@ -126,8 +182,18 @@ export class GroupConsumer {
     }
   }
 
-  /** Graceful: the running batches finish and commit, then the member leaves the group. */
+  /**
+   * Graceful (SPEC 8): no new batch starts, a batch still waiting on a dependency gives up
+   * (redelivered later), a batch whose effects are done commits its offset while the consumer
+   * still runs (kafkajs drops commits once it is stopping), then the member leaves the group.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.consumer.pause(this.o.topics.map((topic) => ({ topic })));
+    if (this.inFlight > 0) {
+      const drained = new Promise<void>((resolve) => this.idle.push(resolve));
+      await Promise.race([drained, sleep(this.o.sessionTimeoutMs)]);
+    }
     await this.consumer.disconnect();
     this.member = false;
   }

@@ -1,31 +1,54 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { StreamerClient } from '@outbox/db';
 import type { CommerceEvent, EventCodec } from '@outbox/events';
 import type { Logger } from 'pino';
-import type { DeadLetters } from '../dlq/dead-letters';
-import type { EventHandler } from '../handlers/handler';
+import type { DeadLetters, QueueHeads } from '../dlq/dead-letters';
+import type { ApplyOutcome, EventHandler } from '../handlers/handler';
+import { handledAlready } from '../inbox/inbox';
 import type { BackoffStrategy } from '../strategies/backoff';
 import { decodeRecord } from './decode';
-import { aggregateOf, recordLogFields, type ConsumedRecord } from './record';
+import { BatchAbandonedError, classify, messageOf, type Dependency } from './faults';
+import { aggregateOf, offsetOf, recordLogFields, type ConsumedRecord } from './record';
 
 export interface BatchResult {
   applied: CommerceEvent[];
   duplicates: CommerceEvent[];
+  /** Records parked by the attempt that finished the batch. */
   parked: number;
+  /** Counter deltas clamped at zero (drift; stays 0 with correct ordering). */
+  clamped: number;
+}
+
+export interface ProcessorHooks {
+  /** The partition starts or stops waiting for a dependency (metrics, status). */
+  onWait?(dependency: Dependency, waiting: boolean, waitedMs: number): void;
+  /** Records were parked (metrics; the DLQ publisher copies them to `<topic>.dlq`). */
+  onParked?(topic: string, count: number): void;
 }
 
 export interface ProcessorOptions {
   handler: EventHandler;
   codec: EventCodec;
+  db: StreamerClient;
   deadLetters: DeadLetters;
   applyMode: 'batch' | 'single';
+  /** Attempts for an event that fails deterministically before it is parked. */
   maxAttempts: number;
   backoff: BackoffStrategy;
   log: Logger;
+  hooks?: ProcessorHooks;
 }
 
 export interface BatchContext {
   heartbeat(): Promise<void>;
+  /** False once the batch must stop: shutdown, or the partition is no longer this member's. */
   isRunning(): boolean;
+  /**
+   * Every record of the batch up to this offset is handled (applied, skipped or parked), in
+   * order. A shutdown in the middle of a batch commits up to here, so a graceful restart
+   * redelivers nothing that was applied.
+   */
+  handledThrough?(offset: string): void;
 }
 
 interface Pending {
@@ -33,138 +56,223 @@ interface Pending {
   event: CommerceEvent;
 }
 
+/** Longest sleep between two heartbeats while waiting (kafkajs throttles them to its interval). */
+const HEARTBEAT_SLICE_MS = 1000;
+
+const emptyResult = (): BatchResult => ({ applied: [], duplicates: [], parked: 0, clamped: 0 });
+
 /**
- * Turns one partition's records into effects, strictly in order:
- * decode -> park what can never be applied (and everything of its aggregate behind it) ->
- * apply the rest through the group's handler (inbox + effect in one transaction) with
- * bounded, backed-off retries -> park a record that still fails. Infrastructure outages
- * (database, Redis, registry) retry the whole batch until they pass: nothing is skipped.
+ * Turns one partition's records into effects, strictly in offset order (SPEC 5.3, 5.5):
+ * - a record the DLQ already holds (parked before a crash or a rebalance) is not handled again;
+ * - a poison record (see faults.ts) is parked only after every earlier record was applied, and
+ *   its aggregate's later records are parked behind it; an earlier record never is, nor one the
+ *   inbox says was applied;
+ * - everything else goes through the group's handler (inbox + effect in one transaction): the
+ *   whole run in batch mode, one event per transaction in single mode or to isolate a record
+ *   that fails deterministically, which is parked after `maxAttempts`.
+ * A dependency that fails makes the whole batch wait and retry without bound (heartbeating,
+ * visible through hooks.onWait); a rebalance or a shutdown abandons it without parking anything.
  */
 export class PartitionProcessor {
   constructor(private readonly o: ProcessorOptions) {}
 
   async process(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.processOnce(records, ctx);
-      } catch (err) {
-        if (!ctx.isRunning()) throw err;
-        const waitMs = this.o.backoff(attempt);
-        this.o.log.error(
-          { err, attempt, waitMs, topic: records[0]?.topic, partition: records[0]?.partition },
-          'batch failed; retrying the whole batch',
-        );
-        await sleep(waitMs);
-        await ctx.heartbeat();
+    let waiting: { dependency: Dependency; since: number } | undefined;
+    const endWait = () => {
+      if (waiting) this.o.hooks?.onWait?.(waiting.dependency, false, Date.now() - waiting.since);
+      waiting = undefined;
+    };
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await this.processOnce(records, ctx);
+        } catch (err) {
+          const fault = classify(err);
+          if (fault.kind === 'abandon' || !ctx.isRunning()) throw err;
+          const dependency = fault.kind === 'wait' ? fault.dependency : 'unknown';
+          if (waiting?.dependency !== dependency) {
+            endWait();
+            waiting = { dependency, since: Date.now() };
+            this.o.hooks?.onWait?.(dependency, true, 0);
+          }
+          const waitMs = this.o.backoff(attempt);
+          this.o.log.warn(
+            { err, dependency, attempt, waitMs, topic: records[0]?.topic, partition: records[0]?.partition },
+            `waiting for ${dependency}; the batch is retried, nothing is parked`,
+          );
+          await this.pause(waitMs, ctx);
+        }
       }
+    } finally {
+      endWait();
     }
   }
 
   private async processOnce(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
-    const { handler, codec, deadLetters } = this.o;
+    const { handler, deadLetters } = this.o;
     const group = handler.group;
-    const decoded = await Promise.all(records.map((r) => decodeRecord(codec, r)));
+    const first = records[0];
+    const last = records.at(-1);
+    if (!first || !last) return emptyResult();
+    const { topic, partition } = first;
+
+    const decoded = await Promise.all(records.map((r) => decodeRecord(this.o.codec, r)));
+    const parkedBefore = await deadLetters.parkedOffsets(group, topic, partition, offsetOf(first), offsetOf(last));
     const aggregates = [...new Set(records.map(aggregateOf).filter((a): a is string => a !== undefined))];
-    const blocked = await deadLetters.blockedAggregates(group, aggregates);
-    const pending: Pending[] = [];
-    let parked = 0;
+    const heads = await deadLetters.queueHeads(group, topic, partition, aggregates);
+    const result = emptyResult();
+    let pending: Pending[] = [];
 
     for (const item of decoded) {
-      const aggregateId = aggregateOf(item.record) ?? (item.ok ? item.event.aggregateId : undefined);
+      if (parkedBefore.has(item.record.offset)) continue;
+      const aggregateId = aggregateOf(item.record);
       if (!item.ok) {
-        this.o.log.warn({ ...recordLogFields(item.record), aggregateId, error: item.error }, 'poison record parked');
-        await deadLetters.park({ group, record: item.record, aggregateId, error: item.error, attempts: 1 });
-        if (aggregateId) blocked.add(aggregateId);
-        parked += 1;
+        // Everything before it first: parking must never overtake an earlier record.
+        await this.applyInOrder(pending, heads, result, ctx);
+        pending = [];
+        this.o.log.warn({ ...recordLogFields(item.record), error: item.error }, 'poison record parked');
+        await this.park(item.record, aggregateId, undefined, item.error, 1, heads);
+        result.parked += 1;
+        ctx.handledThrough?.(item.record.offset);
         continue;
       }
       if (!handler.handles(item.event)) continue;
-      if (aggregateId && blocked.has(aggregateId) && (await this.parkBehind(item, aggregateId))) {
-        parked += 1;
-        continue;
-      }
-      if (aggregateId) blocked.delete(aggregateId);
-      pending.push(item);
+      if (await this.parkedBehind({ record: item.record, event: item.event }, heads, result)) continue;
+      pending.push({ record: item.record, event: item.event });
     }
-    await ctx.heartbeat();
-
-    if (this.o.applyMode === 'batch' && pending.length > 0) {
-      const outcome = await this.withRetries(() => handler.apply(pending.map((p) => p.event)), ctx).catch(
-        () => undefined,
-      );
-      if (outcome) return { ...outcome, parked };
-      this.o.log.warn(
-        { group, events: pending.length },
-        'batch kept failing; applying its events one at a time to isolate the failing one',
-      );
-    }
-    const result = await this.applyOneByOne(pending, blocked, ctx);
-    return { ...result, parked: parked + result.parked };
+    await this.applyInOrder(pending, heads, result, ctx);
+    return result;
   }
 
-  /** Single mode, and the fallback of a failing batch: one event per transaction, in order. */
-  private async applyOneByOne(pending: Pending[], blocked: Set<string>, ctx: BatchContext): Promise<BatchResult> {
-    const result: BatchResult = { applied: [], duplicates: [], parked: 0 };
+  /** Applies records in order: as one batch when possible, else one at a time. */
+  private async applyInOrder(pending: Pending[], heads: QueueHeads, result: BatchResult, ctx: BatchContext) {
+    if (pending.length === 0) return;
+    if (this.o.applyMode === 'batch') {
+      try {
+        merge(result, await this.o.handler.apply(pending.map((p) => p.event)));
+        ctx.handledThrough?.((pending.at(-1) as Pending).record.offset);
+        await ctx.heartbeat();
+        return;
+      } catch (err) {
+        if (classify(err).kind !== 'poison') throw err;
+        this.o.log.warn(
+          { err, events: pending.length },
+          'a record of the batch fails deterministically; applying one at a time to isolate it',
+        );
+      }
+    }
     for (const item of pending) {
-      const aggregateId = item.event.aggregateId;
-      if (blocked.has(aggregateId) && (await this.parkBehind(item, aggregateId))) {
-        result.parked += 1;
+      // A shutdown stops between two events (not after the whole batch) and commits what is done.
+      if (!ctx.isRunning()) throw new BatchAbandonedError('the consumer is stopping or lost the partition');
+      if (await this.parkedBehind(item, heads, result)) {
+        ctx.handledThrough?.(item.record.offset);
         continue;
       }
       try {
-        const outcome = await this.withRetries(() => this.o.handler.apply([item.event]), ctx);
-        result.applied.push(...outcome.applied);
-        result.duplicates.push(...outcome.duplicates);
+        merge(result, await this.applyOne(item, ctx));
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
+        if (classify(err).kind !== 'poison') throw err;
+        const error = messageOf(err);
         this.o.log.warn(
           { ...recordLogFields(item.record, item.event), error },
-          'event failed after every attempt; parked',
+          'event failed on every attempt; parked',
         );
-        await this.o.deadLetters.park({
-          group: this.o.handler.group,
-          record: item.record,
-          aggregateId,
-          eventId: item.event.eventId,
-          eventType: item.event.eventType,
-          error,
-          attempts: this.o.maxAttempts,
-        });
-        blocked.add(aggregateId);
+        await this.park(item.record, item.event.aggregateId, item.event, error, this.o.maxAttempts, heads);
         result.parked += 1;
       }
+      ctx.handledThrough?.(item.record.offset);
       // One event per transaction can outlast the session timeout over a large batch: stay in
       // the group (kafkajs sends at most one heartbeat per heartbeat interval).
       await ctx.heartbeat();
     }
-    return result;
   }
 
-  private async parkBehind(item: Pending, aggregateId: string): Promise<boolean> {
+  /** One event; a deterministic failure is retried `maxAttempts` times with backoff, then thrown. */
+  private async applyOne(item: Pending, ctx: BatchContext): Promise<ApplyOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.o.handler.apply([item.event]);
+      } catch (err) {
+        if (classify(err).kind !== 'poison' || attempt >= this.o.maxAttempts) throw err;
+        const waitMs = this.o.backoff(attempt);
+        this.o.log.warn(
+          { ...recordLogFields(item.record, item.event), err, attempt, waitMs },
+          'apply failed; retrying',
+        );
+        await this.pause(waitMs, ctx);
+      }
+    }
+  }
+
+  /**
+   * Parks the record behind its aggregate's queue when that queue has a waiting record with a
+   * lower offset on this partition. Not when the inbox says the group applied it already (a
+   * redelivery): that is a duplicate, and parking it could apply it twice later.
+   */
+  private async parkedBehind(item: Pending, heads: QueueHeads, result: BatchResult): Promise<boolean> {
+    const aggregateId = item.event.aggregateId;
+    const head = heads.get(aggregateId);
+    if (head === undefined || head >= offsetOf(item.record)) return false;
+    const group = this.o.handler.group;
+    if ((await handledAlready(this.o.db, group, [item.event.eventId])).size > 0) {
+      result.duplicates.push(item.event);
+      return true;
+    }
     const parked = await this.o.deadLetters.parkBehind({
-      group: this.o.handler.group,
+      group,
       record: item.record,
       aggregateId,
       eventId: item.event.eventId,
       eventType: item.event.eventType,
-      error: `parked behind an earlier dead letter of aggregate ${aggregateId}`,
+      error: `parked behind an earlier dead letter of aggregate ${aggregateId} (offset ${head})`,
       attempts: 0,
     });
-    if (parked) this.o.log.info(recordLogFields(item.record, item.event), 'parked behind its aggregate queue');
-    return parked;
+    if (!parked) {
+      heads.delete(aggregateId); // an operator released the queue meanwhile: apply it ourselves
+      return false;
+    }
+    this.o.log.info(recordLogFields(item.record, item.event), 'parked behind its aggregate queue');
+    this.o.hooks?.onParked?.(item.record.topic, 1);
+    result.parked += 1;
+    return true;
   }
 
-  private async withRetries<T>(work: () => Promise<T>, ctx: BatchContext): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await work();
-      } catch (err) {
-        if (attempt >= this.o.maxAttempts || !ctx.isRunning()) throw err;
-        const waitMs = this.o.backoff(attempt);
-        this.o.log.warn({ err, attempt, waitMs }, 'apply failed; retrying');
-        await sleep(waitMs);
-        await ctx.heartbeat();
-      }
+  private async park(
+    record: ConsumedRecord,
+    aggregateId: string | undefined,
+    event: CommerceEvent | undefined,
+    error: string,
+    attempts: number,
+    heads: QueueHeads,
+  ): Promise<void> {
+    await this.o.deadLetters.park({
+      group: this.o.handler.group,
+      record,
+      aggregateId,
+      eventId: event?.eventId,
+      eventType: event?.eventType,
+      error,
+      attempts,
+    });
+    if (aggregateId !== undefined && !heads.has(aggregateId)) heads.set(aggregateId, offsetOf(record));
+    this.o.hooks?.onParked?.(record.topic, 1);
+  }
+
+  /** Sleeps in slices, heartbeating between them; a shutdown or a revocation abandons the batch. */
+  private async pause(ms: number, ctx: BatchContext): Promise<void> {
+    const until = Date.now() + ms;
+    for (;;) {
+      if (!ctx.isRunning()) throw new BatchAbandonedError('the consumer is stopping or lost the partition');
+      const left = until - Date.now();
+      if (left <= 0) return;
+      await sleep(Math.min(left, HEARTBEAT_SLICE_MS));
+      await ctx.heartbeat();
     }
   }
+}
+
+function merge(result: BatchResult, outcome: ApplyOutcome): void {
+  result.applied.push(...outcome.applied);
+  result.duplicates.push(...outcome.duplicates);
+  result.clamped += outcome.clamped ?? 0;
 }

@@ -1,6 +1,7 @@
 /**
- * Exponential backoff with full jitter: attempt 1 waits up to base, attempt n up to
- * base * 2^(n-1), never more than max. A strategy function, replaceable in tests.
+ * Exponential backoff with "equal jitter": attempt n waits between half and all of
+ * min(max, base * 2^(n-1)), so retries of many partitions spread out but never come back at
+ * once. A strategy function, replaceable in tests.
  */
 export type BackoffStrategy = (attempt: number) => number;
 

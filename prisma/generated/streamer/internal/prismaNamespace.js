@@ -127,7 +127,8 @@ exports.ProductMetricsScalarFieldEnum = {
     views: 'views',
     sales: 'sales',
     updatedAt: 'updatedAt',
-    version: 'version'
+    version: 'version',
+    clamped: 'clamped'
 };
 exports.DeadLetterScalarFieldEnum = {
     id: 'id',
@@ -145,7 +146,8 @@ exports.DeadLetterScalarFieldEnum = {
     attempts: 'attempts',
     status: 'status',
     createdAt: 'createdAt',
-    updatedAt: 'updatedAt'
+    updatedAt: 'updatedAt',
+    publishedAt: 'publishedAt'
 };
 exports.SortOrder = {
     asc: 'asc',

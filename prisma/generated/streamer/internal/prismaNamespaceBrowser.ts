@@ -87,7 +87,8 @@ export const ProductMetricsScalarFieldEnum = {
   views: 'views',
   sales: 'sales',
   updatedAt: 'updatedAt',
-  version: 'version'
+  version: 'version',
+  clamped: 'clamped'
 } as const
 
 export type ProductMetricsScalarFieldEnum = (typeof ProductMetricsScalarFieldEnum)[keyof typeof ProductMetricsScalarFieldEnum]
@@ -109,7 +110,8 @@ export const DeadLetterScalarFieldEnum = {
   attempts: 'attempts',
   status: 'status',
   createdAt: 'createdAt',
-  updatedAt: 'updatedAt'
+  updatedAt: 'updatedAt',
+  publishedAt: 'publishedAt'
 } as const
 
 export type DeadLetterScalarFieldEnum = (typeof DeadLetterScalarFieldEnum)[keyof typeof DeadLetterScalarFieldEnum]

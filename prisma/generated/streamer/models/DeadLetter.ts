@@ -15,6 +15,7 @@ import type * as Prisma from "../internal/prismaNamespace"
 /**
  * Model DeadLetter
  * Parked records (sequenced dead-letter queue). CHECK (status IN ('new', 'replayed', 'discarded')).
+ * Lossless: the key is bytes, headers are [{name, value}] with base64 of their bytes.
  */
 export type DeadLetterModel = runtime.Types.Result.DefaultSelection<Prisma.$DeadLetterPayload>
 
@@ -46,7 +47,7 @@ export type DeadLetterMinAggregateOutputType = {
   topic: string | null
   partition: number | null
   offset: bigint | null
-  messageKey: string | null
+  messageKey: runtime.Bytes | null
   aggregateId: string | null
   eventId: string | null
   eventType: string | null
@@ -56,6 +57,7 @@ export type DeadLetterMinAggregateOutputType = {
   status: string | null
   createdAt: Date | null
   updatedAt: Date | null
+  publishedAt: Date | null
 }
 
 export type DeadLetterMaxAggregateOutputType = {
@@ -64,7 +66,7 @@ export type DeadLetterMaxAggregateOutputType = {
   topic: string | null
   partition: number | null
   offset: bigint | null
-  messageKey: string | null
+  messageKey: runtime.Bytes | null
   aggregateId: string | null
   eventId: string | null
   eventType: string | null
@@ -74,6 +76,7 @@ export type DeadLetterMaxAggregateOutputType = {
   status: string | null
   createdAt: Date | null
   updatedAt: Date | null
+  publishedAt: Date | null
 }
 
 export type DeadLetterCountAggregateOutputType = {
@@ -93,6 +96,7 @@ export type DeadLetterCountAggregateOutputType = {
   status: number
   createdAt: number
   updatedAt: number
+  publishedAt: number
   _all: number
 }
 
@@ -127,6 +131,7 @@ export type DeadLetterMinAggregateInputType = {
   status?: true
   createdAt?: true
   updatedAt?: true
+  publishedAt?: true
 }
 
 export type DeadLetterMaxAggregateInputType = {
@@ -145,6 +150,7 @@ export type DeadLetterMaxAggregateInputType = {
   status?: true
   createdAt?: true
   updatedAt?: true
+  publishedAt?: true
 }
 
 export type DeadLetterCountAggregateInputType = {
@@ -164,6 +170,7 @@ export type DeadLetterCountAggregateInputType = {
   status?: true
   createdAt?: true
   updatedAt?: true
+  publishedAt?: true
   _all?: true
 }
 
@@ -259,7 +266,7 @@ export type DeadLetterGroupByOutputType = {
   topic: string
   partition: number
   offset: bigint
-  messageKey: string | null
+  messageKey: runtime.Bytes | null
   aggregateId: string | null
   eventId: string | null
   eventType: string | null
@@ -270,6 +277,7 @@ export type DeadLetterGroupByOutputType = {
   status: string
   createdAt: Date
   updatedAt: Date
+  publishedAt: Date | null
   _count: DeadLetterCountAggregateOutputType | null
   _avg: DeadLetterAvgAggregateOutputType | null
   _sum: DeadLetterSumAggregateOutputType | null
@@ -301,9 +309,9 @@ export type DeadLetterWhereInput = {
   topic?: Prisma.StringFilter<"DeadLetter"> | string
   partition?: Prisma.IntFilter<"DeadLetter"> | number
   offset?: Prisma.BigIntFilter<"DeadLetter"> | bigint | number
-  messageKey?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
+  messageKey?: Prisma.BytesNullableFilter<"DeadLetter"> | runtime.Bytes | null
   aggregateId?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
-  eventId?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
+  eventId?: Prisma.UuidNullableFilter<"DeadLetter"> | string | null
   eventType?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
   headers?: Prisma.JsonFilter<"DeadLetter">
   value?: Prisma.BytesNullableFilter<"DeadLetter"> | runtime.Bytes | null
@@ -312,6 +320,7 @@ export type DeadLetterWhereInput = {
   status?: Prisma.StringFilter<"DeadLetter"> | string
   createdAt?: Prisma.DateTimeFilter<"DeadLetter"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"DeadLetter"> | Date | string
+  publishedAt?: Prisma.DateTimeNullableFilter<"DeadLetter"> | Date | string | null
 }
 
 export type DeadLetterOrderByWithRelationInput = {
@@ -331,6 +340,7 @@ export type DeadLetterOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  publishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
 }
 
 export type DeadLetterWhereUniqueInput = Prisma.AtLeast<{
@@ -343,9 +353,9 @@ export type DeadLetterWhereUniqueInput = Prisma.AtLeast<{
   topic?: Prisma.StringFilter<"DeadLetter"> | string
   partition?: Prisma.IntFilter<"DeadLetter"> | number
   offset?: Prisma.BigIntFilter<"DeadLetter"> | bigint | number
-  messageKey?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
+  messageKey?: Prisma.BytesNullableFilter<"DeadLetter"> | runtime.Bytes | null
   aggregateId?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
-  eventId?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
+  eventId?: Prisma.UuidNullableFilter<"DeadLetter"> | string | null
   eventType?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
   headers?: Prisma.JsonFilter<"DeadLetter">
   value?: Prisma.BytesNullableFilter<"DeadLetter"> | runtime.Bytes | null
@@ -354,6 +364,7 @@ export type DeadLetterWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.StringFilter<"DeadLetter"> | string
   createdAt?: Prisma.DateTimeFilter<"DeadLetter"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"DeadLetter"> | Date | string
+  publishedAt?: Prisma.DateTimeNullableFilter<"DeadLetter"> | Date | string | null
 }, "id" | "consumerGroup_topic_partition_offset">
 
 export type DeadLetterOrderByWithAggregationInput = {
@@ -373,6 +384,7 @@ export type DeadLetterOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  publishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.DeadLetterCountOrderByAggregateInput
   _avg?: Prisma.DeadLetterAvgOrderByAggregateInput
   _max?: Prisma.DeadLetterMaxOrderByAggregateInput
@@ -389,9 +401,9 @@ export type DeadLetterScalarWhereWithAggregatesInput = {
   topic?: Prisma.StringWithAggregatesFilter<"DeadLetter"> | string
   partition?: Prisma.IntWithAggregatesFilter<"DeadLetter"> | number
   offset?: Prisma.BigIntWithAggregatesFilter<"DeadLetter"> | bigint | number
-  messageKey?: Prisma.StringNullableWithAggregatesFilter<"DeadLetter"> | string | null
+  messageKey?: Prisma.BytesNullableWithAggregatesFilter<"DeadLetter"> | runtime.Bytes | null
   aggregateId?: Prisma.StringNullableWithAggregatesFilter<"DeadLetter"> | string | null
-  eventId?: Prisma.StringNullableWithAggregatesFilter<"DeadLetter"> | string | null
+  eventId?: Prisma.UuidNullableWithAggregatesFilter<"DeadLetter"> | string | null
   eventType?: Prisma.StringNullableWithAggregatesFilter<"DeadLetter"> | string | null
   headers?: Prisma.JsonWithAggregatesFilter<"DeadLetter">
   value?: Prisma.BytesNullableWithAggregatesFilter<"DeadLetter"> | runtime.Bytes | null
@@ -400,6 +412,7 @@ export type DeadLetterScalarWhereWithAggregatesInput = {
   status?: Prisma.StringWithAggregatesFilter<"DeadLetter"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"DeadLetter"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"DeadLetter"> | Date | string
+  publishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"DeadLetter"> | Date | string | null
 }
 
 export type DeadLetterCreateInput = {
@@ -408,7 +421,7 @@ export type DeadLetterCreateInput = {
   topic: string
   partition: number
   offset: bigint | number
-  messageKey?: string | null
+  messageKey?: runtime.Bytes | null
   aggregateId?: string | null
   eventId?: string | null
   eventType?: string | null
@@ -419,6 +432,7 @@ export type DeadLetterCreateInput = {
   status?: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  publishedAt?: Date | string | null
 }
 
 export type DeadLetterUncheckedCreateInput = {
@@ -427,7 +441,7 @@ export type DeadLetterUncheckedCreateInput = {
   topic: string
   partition: number
   offset: bigint | number
-  messageKey?: string | null
+  messageKey?: runtime.Bytes | null
   aggregateId?: string | null
   eventId?: string | null
   eventType?: string | null
@@ -438,6 +452,7 @@ export type DeadLetterUncheckedCreateInput = {
   status?: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  publishedAt?: Date | string | null
 }
 
 export type DeadLetterUpdateInput = {
@@ -446,7 +461,7 @@ export type DeadLetterUpdateInput = {
   topic?: Prisma.StringFieldUpdateOperationsInput | string
   partition?: Prisma.IntFieldUpdateOperationsInput | number
   offset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  messageKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  messageKey?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   aggregateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -457,6 +472,7 @@ export type DeadLetterUpdateInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type DeadLetterUncheckedUpdateInput = {
@@ -465,7 +481,7 @@ export type DeadLetterUncheckedUpdateInput = {
   topic?: Prisma.StringFieldUpdateOperationsInput | string
   partition?: Prisma.IntFieldUpdateOperationsInput | number
   offset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  messageKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  messageKey?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   aggregateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -476,6 +492,7 @@ export type DeadLetterUncheckedUpdateInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type DeadLetterCreateManyInput = {
@@ -484,7 +501,7 @@ export type DeadLetterCreateManyInput = {
   topic: string
   partition: number
   offset: bigint | number
-  messageKey?: string | null
+  messageKey?: runtime.Bytes | null
   aggregateId?: string | null
   eventId?: string | null
   eventType?: string | null
@@ -495,6 +512,7 @@ export type DeadLetterCreateManyInput = {
   status?: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  publishedAt?: Date | string | null
 }
 
 export type DeadLetterUpdateManyMutationInput = {
@@ -503,7 +521,7 @@ export type DeadLetterUpdateManyMutationInput = {
   topic?: Prisma.StringFieldUpdateOperationsInput | string
   partition?: Prisma.IntFieldUpdateOperationsInput | number
   offset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  messageKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  messageKey?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   aggregateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -514,6 +532,7 @@ export type DeadLetterUpdateManyMutationInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type DeadLetterUncheckedUpdateManyInput = {
@@ -522,7 +541,7 @@ export type DeadLetterUncheckedUpdateManyInput = {
   topic?: Prisma.StringFieldUpdateOperationsInput | string
   partition?: Prisma.IntFieldUpdateOperationsInput | number
   offset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  messageKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  messageKey?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   aggregateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -533,6 +552,7 @@ export type DeadLetterUncheckedUpdateManyInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type DeadLetterConsumerGroupTopicPartitionOffsetCompoundUniqueInput = {
@@ -559,6 +579,7 @@ export type DeadLetterCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  publishedAt?: Prisma.SortOrder
 }
 
 export type DeadLetterAvgOrderByAggregateInput = {
@@ -584,6 +605,7 @@ export type DeadLetterMaxOrderByAggregateInput = {
   status?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  publishedAt?: Prisma.SortOrder
 }
 
 export type DeadLetterMinOrderByAggregateInput = {
@@ -602,6 +624,7 @@ export type DeadLetterMinOrderByAggregateInput = {
   status?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  publishedAt?: Prisma.SortOrder
 }
 
 export type DeadLetterSumOrderByAggregateInput = {
@@ -619,12 +642,16 @@ export type IntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type NullableBytesFieldUpdateOperationsInput = {
+  set?: runtime.Bytes | null
+}
+
 export type NullableStringFieldUpdateOperationsInput = {
   set?: string | null
 }
 
-export type NullableBytesFieldUpdateOperationsInput = {
-  set?: runtime.Bytes | null
+export type NullableDateTimeFieldUpdateOperationsInput = {
+  set?: Date | string | null
 }
 
 
@@ -646,6 +673,7 @@ export type DeadLetterSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   status?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  publishedAt?: boolean
 }, ExtArgs["result"]["deadLetter"]>
 
 export type DeadLetterSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -665,6 +693,7 @@ export type DeadLetterSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   status?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  publishedAt?: boolean
 }, ExtArgs["result"]["deadLetter"]>
 
 export type DeadLetterSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -684,6 +713,7 @@ export type DeadLetterSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   status?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  publishedAt?: boolean
 }, ExtArgs["result"]["deadLetter"]>
 
 export type DeadLetterSelectScalar = {
@@ -703,9 +733,10 @@ export type DeadLetterSelectScalar = {
   status?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  publishedAt?: boolean
 }
 
-export type DeadLetterOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerGroup" | "topic" | "partition" | "offset" | "messageKey" | "aggregateId" | "eventId" | "eventType" | "headers" | "value" | "error" | "attempts" | "status" | "createdAt" | "updatedAt", ExtArgs["result"]["deadLetter"]>
+export type DeadLetterOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerGroup" | "topic" | "partition" | "offset" | "messageKey" | "aggregateId" | "eventId" | "eventType" | "headers" | "value" | "error" | "attempts" | "status" | "createdAt" | "updatedAt" | "publishedAt", ExtArgs["result"]["deadLetter"]>
 
 export type $DeadLetterPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "DeadLetter"
@@ -716,7 +747,7 @@ export type $DeadLetterPayload<ExtArgs extends runtime.Types.Extensions.Internal
     topic: string
     partition: number
     offset: bigint
-    messageKey: string | null
+    messageKey: runtime.Bytes | null
     aggregateId: string | null
     eventId: string | null
     eventType: string | null
@@ -727,6 +758,10 @@ export type $DeadLetterPayload<ExtArgs extends runtime.Types.Extensions.Internal
     status: string
     createdAt: Date
     updatedAt: Date
+    /**
+     * When the record was produced to <topic>.dlq (NULL: not yet; the publisher retries).
+     */
+    publishedAt: Date | null
   }, ExtArgs["result"]["deadLetter"]>
   composites: {}
 }
@@ -1155,7 +1190,7 @@ export interface DeadLetterFieldRefs {
   readonly topic: Prisma.FieldRef<"DeadLetter", 'String'>
   readonly partition: Prisma.FieldRef<"DeadLetter", 'Int'>
   readonly offset: Prisma.FieldRef<"DeadLetter", 'BigInt'>
-  readonly messageKey: Prisma.FieldRef<"DeadLetter", 'String'>
+  readonly messageKey: Prisma.FieldRef<"DeadLetter", 'Bytes'>
   readonly aggregateId: Prisma.FieldRef<"DeadLetter", 'String'>
   readonly eventId: Prisma.FieldRef<"DeadLetter", 'String'>
   readonly eventType: Prisma.FieldRef<"DeadLetter", 'String'>
@@ -1166,6 +1201,7 @@ export interface DeadLetterFieldRefs {
   readonly status: Prisma.FieldRef<"DeadLetter", 'String'>
   readonly createdAt: Prisma.FieldRef<"DeadLetter", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"DeadLetter", 'DateTime'>
+  readonly publishedAt: Prisma.FieldRef<"DeadLetter", 'DateTime'>
 }
     
 

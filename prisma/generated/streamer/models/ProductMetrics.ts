@@ -31,6 +31,7 @@ export type ProductMetricsAvgAggregateOutputType = {
   views: number | null
   sales: number | null
   version: number | null
+  clamped: number | null
 }
 
 export type ProductMetricsSumAggregateOutputType = {
@@ -38,6 +39,7 @@ export type ProductMetricsSumAggregateOutputType = {
   views: bigint | null
   sales: bigint | null
   version: bigint | null
+  clamped: bigint | null
 }
 
 export type ProductMetricsMinAggregateOutputType = {
@@ -47,6 +49,7 @@ export type ProductMetricsMinAggregateOutputType = {
   sales: bigint | null
   updatedAt: Date | null
   version: bigint | null
+  clamped: bigint | null
 }
 
 export type ProductMetricsMaxAggregateOutputType = {
@@ -56,6 +59,7 @@ export type ProductMetricsMaxAggregateOutputType = {
   sales: bigint | null
   updatedAt: Date | null
   version: bigint | null
+  clamped: bigint | null
 }
 
 export type ProductMetricsCountAggregateOutputType = {
@@ -65,6 +69,7 @@ export type ProductMetricsCountAggregateOutputType = {
   sales: number
   updatedAt: number
   version: number
+  clamped: number
   _all: number
 }
 
@@ -74,6 +79,7 @@ export type ProductMetricsAvgAggregateInputType = {
   views?: true
   sales?: true
   version?: true
+  clamped?: true
 }
 
 export type ProductMetricsSumAggregateInputType = {
@@ -81,6 +87,7 @@ export type ProductMetricsSumAggregateInputType = {
   views?: true
   sales?: true
   version?: true
+  clamped?: true
 }
 
 export type ProductMetricsMinAggregateInputType = {
@@ -90,6 +97,7 @@ export type ProductMetricsMinAggregateInputType = {
   sales?: true
   updatedAt?: true
   version?: true
+  clamped?: true
 }
 
 export type ProductMetricsMaxAggregateInputType = {
@@ -99,6 +107,7 @@ export type ProductMetricsMaxAggregateInputType = {
   sales?: true
   updatedAt?: true
   version?: true
+  clamped?: true
 }
 
 export type ProductMetricsCountAggregateInputType = {
@@ -108,6 +117,7 @@ export type ProductMetricsCountAggregateInputType = {
   sales?: true
   updatedAt?: true
   version?: true
+  clamped?: true
   _all?: true
 }
 
@@ -204,6 +214,7 @@ export type ProductMetricsGroupByOutputType = {
   sales: bigint
   updatedAt: Date
   version: bigint
+  clamped: bigint
   _count: ProductMetricsCountAggregateOutputType | null
   _avg: ProductMetricsAvgAggregateOutputType | null
   _sum: ProductMetricsSumAggregateOutputType | null
@@ -236,6 +247,7 @@ export type ProductMetricsWhereInput = {
   sales?: Prisma.BigIntFilter<"ProductMetrics"> | bigint | number
   updatedAt?: Prisma.DateTimeFilter<"ProductMetrics"> | Date | string
   version?: Prisma.BigIntFilter<"ProductMetrics"> | bigint | number
+  clamped?: Prisma.BigIntFilter<"ProductMetrics"> | bigint | number
 }
 
 export type ProductMetricsOrderByWithRelationInput = {
@@ -245,6 +257,7 @@ export type ProductMetricsOrderByWithRelationInput = {
   sales?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clamped?: Prisma.SortOrder
 }
 
 export type ProductMetricsWhereUniqueInput = Prisma.AtLeast<{
@@ -257,6 +270,7 @@ export type ProductMetricsWhereUniqueInput = Prisma.AtLeast<{
   sales?: Prisma.BigIntFilter<"ProductMetrics"> | bigint | number
   updatedAt?: Prisma.DateTimeFilter<"ProductMetrics"> | Date | string
   version?: Prisma.BigIntFilter<"ProductMetrics"> | bigint | number
+  clamped?: Prisma.BigIntFilter<"ProductMetrics"> | bigint | number
 }, "productId">
 
 export type ProductMetricsOrderByWithAggregationInput = {
@@ -266,6 +280,7 @@ export type ProductMetricsOrderByWithAggregationInput = {
   sales?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clamped?: Prisma.SortOrder
   _count?: Prisma.ProductMetricsCountOrderByAggregateInput
   _avg?: Prisma.ProductMetricsAvgOrderByAggregateInput
   _max?: Prisma.ProductMetricsMaxOrderByAggregateInput
@@ -283,6 +298,7 @@ export type ProductMetricsScalarWhereWithAggregatesInput = {
   sales?: Prisma.BigIntWithAggregatesFilter<"ProductMetrics"> | bigint | number
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"ProductMetrics"> | Date | string
   version?: Prisma.BigIntWithAggregatesFilter<"ProductMetrics"> | bigint | number
+  clamped?: Prisma.BigIntWithAggregatesFilter<"ProductMetrics"> | bigint | number
 }
 
 export type ProductMetricsCreateInput = {
@@ -292,6 +308,7 @@ export type ProductMetricsCreateInput = {
   sales?: bigint | number
   updatedAt?: Date | string
   version?: bigint | number
+  clamped?: bigint | number
 }
 
 export type ProductMetricsUncheckedCreateInput = {
@@ -301,6 +318,7 @@ export type ProductMetricsUncheckedCreateInput = {
   sales?: bigint | number
   updatedAt?: Date | string
   version?: bigint | number
+  clamped?: bigint | number
 }
 
 export type ProductMetricsUpdateInput = {
@@ -310,6 +328,7 @@ export type ProductMetricsUpdateInput = {
   sales?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   version?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  clamped?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type ProductMetricsUncheckedUpdateInput = {
@@ -319,6 +338,7 @@ export type ProductMetricsUncheckedUpdateInput = {
   sales?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   version?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  clamped?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type ProductMetricsCreateManyInput = {
@@ -328,6 +348,7 @@ export type ProductMetricsCreateManyInput = {
   sales?: bigint | number
   updatedAt?: Date | string
   version?: bigint | number
+  clamped?: bigint | number
 }
 
 export type ProductMetricsUpdateManyMutationInput = {
@@ -337,6 +358,7 @@ export type ProductMetricsUpdateManyMutationInput = {
   sales?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   version?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  clamped?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type ProductMetricsUncheckedUpdateManyInput = {
@@ -346,6 +368,7 @@ export type ProductMetricsUncheckedUpdateManyInput = {
   sales?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   version?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  clamped?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type ProductMetricsCountOrderByAggregateInput = {
@@ -355,6 +378,7 @@ export type ProductMetricsCountOrderByAggregateInput = {
   sales?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clamped?: Prisma.SortOrder
 }
 
 export type ProductMetricsAvgOrderByAggregateInput = {
@@ -362,6 +386,7 @@ export type ProductMetricsAvgOrderByAggregateInput = {
   views?: Prisma.SortOrder
   sales?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clamped?: Prisma.SortOrder
 }
 
 export type ProductMetricsMaxOrderByAggregateInput = {
@@ -371,6 +396,7 @@ export type ProductMetricsMaxOrderByAggregateInput = {
   sales?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clamped?: Prisma.SortOrder
 }
 
 export type ProductMetricsMinOrderByAggregateInput = {
@@ -380,6 +406,7 @@ export type ProductMetricsMinOrderByAggregateInput = {
   sales?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clamped?: Prisma.SortOrder
 }
 
 export type ProductMetricsSumOrderByAggregateInput = {
@@ -387,6 +414,7 @@ export type ProductMetricsSumOrderByAggregateInput = {
   views?: Prisma.SortOrder
   sales?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clamped?: Prisma.SortOrder
 }
 
 export type BigIntFieldUpdateOperationsInput = {
@@ -406,6 +434,7 @@ export type ProductMetricsSelect<ExtArgs extends runtime.Types.Extensions.Intern
   sales?: boolean
   updatedAt?: boolean
   version?: boolean
+  clamped?: boolean
 }, ExtArgs["result"]["productMetrics"]>
 
 export type ProductMetricsSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -415,6 +444,7 @@ export type ProductMetricsSelectCreateManyAndReturn<ExtArgs extends runtime.Type
   sales?: boolean
   updatedAt?: boolean
   version?: boolean
+  clamped?: boolean
 }, ExtArgs["result"]["productMetrics"]>
 
 export type ProductMetricsSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -424,6 +454,7 @@ export type ProductMetricsSelectUpdateManyAndReturn<ExtArgs extends runtime.Type
   sales?: boolean
   updatedAt?: boolean
   version?: boolean
+  clamped?: boolean
 }, ExtArgs["result"]["productMetrics"]>
 
 export type ProductMetricsSelectScalar = {
@@ -433,9 +464,10 @@ export type ProductMetricsSelectScalar = {
   sales?: boolean
   updatedAt?: boolean
   version?: boolean
+  clamped?: boolean
 }
 
-export type ProductMetricsOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"productId" | "likes" | "views" | "sales" | "updatedAt" | "version", ExtArgs["result"]["productMetrics"]>
+export type ProductMetricsOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"productId" | "likes" | "views" | "sales" | "updatedAt" | "version" | "clamped", ExtArgs["result"]["productMetrics"]>
 
 export type $ProductMetricsPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "ProductMetrics"
@@ -450,6 +482,10 @@ export type $ProductMetricsPayload<ExtArgs extends runtime.Types.Extensions.Inte
     sales: bigint
     updatedAt: Date
     version: bigint
+    /**
+     * Deltas clamped at zero (a counter would have gone negative): drift, must stay 0.
+     */
+    clamped: bigint
   }, ExtArgs["result"]["productMetrics"]>
   composites: {}
 }
@@ -879,6 +915,7 @@ export interface ProductMetricsFieldRefs {
   readonly sales: Prisma.FieldRef<"ProductMetrics", 'BigInt'>
   readonly updatedAt: Prisma.FieldRef<"ProductMetrics", 'DateTime'>
   readonly version: Prisma.FieldRef<"ProductMetrics", 'BigInt'>
+  readonly clamped: Prisma.FieldRef<"ProductMetrics", 'BigInt'>
 }
     
 
