@@ -12,6 +12,7 @@ import { createOutboxWriter, type OutboxWriter } from './outbox/outbox-writer';
 import { registerErrorHandling } from './plugins/errors';
 import { createApiMetrics, registerMetrics, registerOutboxGauges, type ApiMetrics } from './plugins/metrics';
 import { registerTracing } from './plugins/tracing';
+import { validationOptions } from './plugins/validation';
 import { couponRoutes } from './routes/coupons';
 import { registerHealth } from './routes/health';
 import { likeRoutes } from './routes/likes';
@@ -39,7 +40,8 @@ export async function buildApp(config: ApiConfig, deps: AppDeps): Promise<Fastif
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
     bodyLimit: config.bodyLimitBytes,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Bodies are validated without type coercion; query strings, params and headers coerce.
+    ...validationOptions(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = deps.metrics ?? createApiMetrics();

@@ -8,6 +8,8 @@ export interface ApiConfig {
   logLevel: string;
   databaseUrl: string;
   databasePoolMax: number;
+  /** How long a request waits for a pooled connection before it answers 503 TRY_AGAIN. */
+  databasePoolTimeoutMs: number;
   redisUrl: string;
   schemaRegistryUrl: string;
   streamerUrl: string;
@@ -29,6 +31,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: positiveInt.default(20),
+  DATABASE_POOL_TIMEOUT_MS: positiveInt.default(5000),
   REDIS_URL: z.string().url().optional(),
   SCHEMA_REGISTRY_URL: z.string().url().optional(),
   STREAMER_URL: z.string().url().default('http://127.0.0.1:3001'),
@@ -50,6 +53,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL ?? stack.postgresUrl('commerce'),
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databasePoolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
     redisUrl: e.REDIS_URL ?? stack.redisUrl,
     schemaRegistryUrl: e.SCHEMA_REGISTRY_URL ?? stack.registryUrl,
     streamerUrl: e.STREAMER_URL,

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   COUPON_CODE_TAKEN: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
   DEPENDENCY_UNAVAILABLE: 503,
+  TRY_AGAIN: 503,
   INTERNAL: 500,
 } as const;
 
@@ -52,3 +53,150 @@ export const errorResponseSchema = {
     details: { type: 'object', additionalProperties: true },
   },
 } as const;
+
+/**
+ * Why a database failure is worth retrying: the request did nothing wrong, the database is
+ * busy (a lock or statement limit fired, a conflict aborted the transaction), full (pool or
+ * connection slots exhausted) or away (down, restarting, connection lost).
+ */
+export type TransientCause = 'contention' | 'capacity' | 'unavailable';
+
+export interface TransientFailure {
+  cause: TransientCause;
+  /** What happened, for the client and the log (never SQL or data). */
+  reason: string;
+  retryAfterSeconds: number;
+}
+
+const RETRY_AFTER_SECONDS: Record<TransientCause, number> = { contention: 1, capacity: 2, unavailable: 5 };
+
+/** SQLSTATEs that say "try again", and class 08 (connection exception) below. */
+const TRANSIENT_SQLSTATES: Record<string, [TransientCause, string]> = {
+  '55P03': ['contention', 'lock timeout'],
+  '57014': ['contention', 'statement timeout or canceled query'],
+  '25P03': ['contention', 'idle-in-transaction timeout'],
+  '40001': ['contention', 'serialization failure'],
+  '40P01': ['contention', 'deadlock'],
+  '53300': ['capacity', 'too many database connections'],
+  '57P01': ['unavailable', 'database shutting down'],
+  '57P02': ['unavailable', 'database crashed'],
+  '57P03': ['unavailable', 'database not accepting connections yet'],
+  '57P05': ['unavailable', 'idle session timeout'],
+};
+
+/** The driver adapter's error kinds (`@prisma/adapter-pg` maps pg and socket errors to these). */
+const TRANSIENT_ADAPTER_KINDS: Record<string, [TransientCause, string]> = {
+  DatabaseNotReachable: ['unavailable', 'database not reachable'],
+  ConnectionClosed: ['unavailable', 'database connection closed'],
+  SocketTimeout: ['unavailable', 'database socket timeout'],
+  TooManyConnections: ['capacity', 'too many database connections'],
+  TransactionWriteConflict: ['contention', 'write conflict or deadlock'],
+};
+
+/** Prisma's own codes for the same failures (and for its transaction manager's time limits). */
+const TRANSIENT_PRISMA_CODES: Record<string, [TransientCause, string]> = {
+  P1001: ['unavailable', 'database not reachable'],
+  P1002: ['unavailable', 'database timed out'],
+  P1008: ['unavailable', 'database operation timed out'],
+  P1017: ['unavailable', 'database connection closed'],
+  P2024: ['capacity', 'connection pool timeout'],
+  P2028: ['capacity', 'transaction could not start or expired in time'],
+  P2034: ['contention', 'write conflict or deadlock'],
+  P2037: ['capacity', 'too many database connections'],
+};
+
+/** Socket errors of the pg driver when they are not wrapped (a connection attempt of the pool). */
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/**
+ * node-postgres throws plain Errors for these (the adapter passes them through unchanged):
+ * the pool's `connectionTimeoutMillis` and a connection that died under the client.
+ */
+const TRANSIENT_PG_MESSAGES: [RegExp, TransientCause, string][] = [
+  [/^timeout exceeded when trying to connect/i, 'capacity', 'connection pool exhausted'],
+  [/^Connection terminated/i, 'unavailable', 'database connection lost'],
+  [/^Client has encountered a connection error and is not queryable/i, 'unavailable', 'database connection lost'],
+  [/^Client was closed and is not queryable/i, 'unavailable', 'database connection lost'],
+];
+
+const failure = ([cause, reason]: [TransientCause, string]): TransientFailure => ({
+  cause,
+  reason,
+  retryAfterSeconds: RETRY_AFTER_SECONDS[cause],
+});
+
+function fromSqlState(code: unknown): TransientFailure | undefined {
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  const known = TRANSIENT_SQLSTATES[code];
+  if (known) return failure(known);
+  if (code.startsWith('08')) return failure(['unavailable', 'database connection failure']);
+  return undefined;
+}
+
+/**
+ * The ONE classification of database failures: a transient one (the same request can succeed
+ * a moment later) gets a 503 TRY_AGAIN with Retry-After; anything else stays a 500.
+ *
+ * How Prisma 7 with `@prisma/adapter-pg` surfaces them:
+ * - a PostgreSQL error is a `PrismaClientKnownRequestError` (P2010 for raw queries, P2039 or a
+ *   mapped code such as P2034 for model queries) whose `meta.driverAdapterError.cause` carries
+ *   `kind` and, for server errors, `originalCode` (the SQLSTATE);
+ * - a refused connection is P1001 (`kind: DatabaseNotReachable`), a reset P1017;
+ * - an interactive transaction that cannot get a connection within `maxWait` is P2028;
+ * - the pg pool's own connection timeout and a connection that died are plain `Error`s
+ *   from node-postgres, passed through unchanged.
+ * The error and its `cause` chain are inspected by shape, so any generated client matches.
+ */
+export function classifyTransient(err: unknown, depth = 0): TransientFailure | undefined {
+  if (typeof err !== 'object' || err === null || depth > 5) return undefined;
+  const e = err as {
+    name?: unknown;
+    code?: unknown;
+    errorCode?: unknown;
+    message?: unknown;
+    severity?: unknown;
+    meta?: { driverAdapterError?: unknown };
+    cause?: unknown;
+    kind?: unknown;
+    originalCode?: unknown;
+  };
+
+  // DriverAdapterError: { name: 'DriverAdapterError', cause: { kind, originalCode?, code? } }
+  if (e.name === 'DriverAdapterError' && typeof e.cause === 'object' && e.cause !== null) {
+    const cause = e.cause as { kind?: unknown; originalCode?: unknown; code?: unknown };
+    const bySqlState = fromSqlState(cause.originalCode ?? (cause.kind === 'postgres' ? cause.code : undefined));
+    if (bySqlState) return bySqlState;
+    const byKind = typeof cause.kind === 'string' ? TRANSIENT_ADAPTER_KINDS[cause.kind] : undefined;
+    if (byKind) return failure(byKind);
+  }
+
+  if (typeof e.name === 'string' && e.name.startsWith('PrismaClient')) {
+    const fromAdapter = classifyTransient(e.meta?.driverAdapterError, depth + 1);
+    if (fromAdapter) return fromAdapter;
+    const prismaCode = typeof e.code === 'string' ? e.code : typeof e.errorCode === 'string' ? e.errorCode : undefined;
+    const byPrismaCode = prismaCode ? TRANSIENT_PRISMA_CODES[prismaCode] : undefined;
+    if (byPrismaCode) return failure(byPrismaCode);
+  }
+
+  // node-postgres errors that reached us unwrapped: a server error (SQLSTATE + severity) or a socket error.
+  if (typeof e.severity === 'string') {
+    const bySqlState = fromSqlState(e.code);
+    if (bySqlState) return bySqlState;
+  }
+  if (typeof e.code === 'string' && TRANSIENT_SOCKET_CODES.has(e.code)) {
+    return failure(['unavailable', 'database not reachable']);
+  }
+  if (typeof e.message === 'string') {
+    const byMessage = TRANSIENT_PG_MESSAGES.find(([pattern]) => pattern.test(e.message as string));
+    if (byMessage) return failure([byMessage[1], byMessage[2]]);
+  }
+  return e.cause !== undefined ? classifyTransient(e.cause, depth + 1) : undefined;
+}

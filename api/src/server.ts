@@ -9,7 +9,11 @@ import { cleanupOutbox } from './jobs/outbox-cleanup';
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const tracing = startTracing({ serviceName: 'commerce-api' });
-  const db = createCommerceClient(config.databaseUrl, { max: config.databasePoolMax });
+  // A request never waits forever for a pooled connection: after the timeout it is a 503 TRY_AGAIN.
+  const db = createCommerceClient(config.databaseUrl, {
+    max: config.databasePoolMax,
+    connectionTimeoutMillis: config.databasePoolTimeoutMs,
+  });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   // Schemas are registered before the first request (idempotent; BACKWARD per subject).
   const codec = await EventCodec.connect(config.schemaRegistryUrl);

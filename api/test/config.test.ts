@@ -6,6 +6,8 @@ describe('api configuration', () => {
     expect(config.databaseUrl).toBe('postgresql://outbox:outbox@127.0.0.1:5432/commerce');
     expect(config.outboxRetentionMs).toBe(7 * 24 * 60 * 60 * 1000);
     expect([config.port, config.host, config.bodyLimitBytes]).toEqual([3000, '127.0.0.1', 65536]);
+    // A request waits at most 5 s for a pooled connection, then answers 503 TRY_AGAIN.
+    expect(config.databasePoolTimeoutMs).toBe(5000);
   });
 
   it('rejects bad values, naming the variable', () => {

@@ -1,10 +1,12 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError, type ErrorBody } from '../errors';
+import { ApiError, classifyTransient, type ErrorBody } from '../errors';
+import { STORABLE_TEXT_PATTERN } from '../routes/schemas';
 
 /** One error shape for every failure; a 5xx never leaks internals. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     let body: ErrorBody;
+    let transient: ReturnType<typeof classifyTransient>;
     if (err instanceof ApiError) {
       body = {
         statusCode: err.statusCode,
@@ -14,7 +16,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
         ...(err.details ? { details: err.details } : {}),
       };
     } else if (err.validation) {
-      body = { statusCode: 400, code: 'VALIDATION_FAILED', error: 'Bad Request', message: err.message };
+      body = { statusCode: 400, code: 'VALIDATION_FAILED', error: 'Bad Request', message: validationMessage(err) };
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       body = { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', error: 'Payload Too Large', message: err.message };
     } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
@@ -24,6 +26,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
         code: 'VALIDATION_FAILED',
         error: statusText(err.statusCode),
         message: err.message,
+      };
+    } else if ((transient = classifyTransient(err))) {
+      // The request was fine; the database was busy, full or away. The same request can succeed later.
+      request.log.warn({ err, reason: transient.reason }, 'transient database failure: 503 TRY_AGAIN');
+      reply.header('retry-after', String(transient.retryAfterSeconds));
+      body = {
+        statusCode: 503,
+        code: 'TRY_AGAIN',
+        error: 'Service Unavailable',
+        message: `the database could not serve the request (${transient.reason}); try again in ${transient.retryAfterSeconds} s`,
+        details: { reason: transient.reason, retryAfterSeconds: transient.retryAfterSeconds },
       };
     } else {
       request.log.error({ err }, 'request failed');
@@ -46,6 +59,18 @@ export function registerErrorHandling(app: FastifyInstance): void {
     };
     return reply.status(404).send(body);
   });
+}
+
+/**
+ * Fastify's message (`body/price must be integer`), except for text PostgreSQL cannot store,
+ * where the schema's pattern would say nothing to a client.
+ */
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0];
+  if (first?.keyword === 'pattern' && first.params.pattern === STORABLE_TEXT_PATTERN) {
+    return `${err.validationContext ?? 'body'}${first.instancePath} must not contain a NUL character (\\u0000) or an unpaired UTF-16 surrogate: the database cannot store such text`;
+  }
+  return err.message;
 }
 
 function statusText(status: number): string {

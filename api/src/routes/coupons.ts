@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CouponService } from '../services/coupons';
-import { ErrorResponse, Money, Uuid } from './schemas';
+import { CommonErrors, ErrorResponse, Money, Text, Uuid } from './schemas';
 
 export const couponRoutes: FastifyPluginAsyncTypebox<{ coupons: CouponService }> = async (app, { coupons }) => {
   app.post(
@@ -10,12 +10,12 @@ export const couponRoutes: FastifyPluginAsyncTypebox<{ coupons: CouponService }>
         tags: ['coupons'],
         summary: 'Create a coupon (a fixed discount, usable by one order)',
         body: Type.Object(
-          { code: Type.String({ minLength: 1, maxLength: 64 }), discount: Money },
+          { code: Text({ minLength: 1, maxLength: 64 }), discount: Money },
           { additionalProperties: false },
         ),
         response: {
           201: Type.Object({ id: Uuid, code: Type.String(), discount: Money }),
-          400: ErrorResponse,
+          ...CommonErrors,
           409: ErrorResponse,
         },
       },

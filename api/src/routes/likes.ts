@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LikeService } from '../services/likes';
-import { ErrorResponse, IdParams, MemberHeaders, Uuid } from './schemas';
+import { CommonErrors, ErrorResponse, IdParams, MemberHeaders, Uuid } from './schemas';
 
 const LikeResult = Type.Object({
   productId: Uuid,
@@ -18,7 +18,7 @@ export const likeRoutes: FastifyPluginAsyncTypebox<{ likes: LikeService }> = asy
         summary: 'Like a product (idempotent: 201 when new, 200 when already liked)',
         params: IdParams,
         headers: MemberHeaders,
-        response: { 200: LikeResult, 201: LikeResult, 400: ErrorResponse, 404: ErrorResponse },
+        response: { 200: LikeResult, 201: LikeResult, ...CommonErrors, 404: ErrorResponse },
       },
     },
     async (request, reply) => {
@@ -35,7 +35,7 @@ export const likeRoutes: FastifyPluginAsyncTypebox<{ likes: LikeService }> = asy
         summary: 'Unlike a product (idempotent: changed=false when it was not liked)',
         params: IdParams,
         headers: MemberHeaders,
-        response: { 200: LikeResult, 400: ErrorResponse, 404: ErrorResponse },
+        response: { 200: LikeResult, ...CommonErrors, 404: ErrorResponse },
       },
     },
     async (request) => likes.unlike(request.params.id, request.headers['x-member-id']),

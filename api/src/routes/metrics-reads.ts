@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { MetricsReader } from '../services/metrics-reader';
-import { ErrorResponse, IdParams, Uuid } from './schemas';
+import { BadRequestResponse, ErrorResponse, IdParams, TryAgainResponse, Uuid } from './schemas';
 
 const ProductMetrics = Type.Object({
   productId: Uuid,
@@ -18,7 +18,15 @@ export const metricsReadRoutes: FastifyPluginAsyncTypebox<{ reader: MetricsReade
         tags: ['metrics'],
         summary: "A product's likes, views and sales, as the streamer has applied them",
         params: IdParams,
-        response: { 200: ProductMetrics, 400: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse },
+        response: {
+          200: ProductMetrics,
+          400: BadRequestResponse,
+          404: ErrorResponse,
+          503: {
+            ...TryAgainResponse,
+            description: `DEPENDENCY_UNAVAILABLE (the streamer does not answer) or ${TryAgainResponse.description}`,
+          },
+        },
       },
     },
     async (request) => reader.productMetrics(request.params.id),

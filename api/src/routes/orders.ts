@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { OrderService } from '../services/orders';
-import { ErrorResponse, IdParams, MemberId, Money, Order, Uuid } from './schemas';
+import { CommonErrors, ErrorResponse, IdParams, MemberId, Money, Order, Text, Uuid } from './schemas';
 
 const OrderHeaders = Type.Object({
   'x-member-id': MemberId,
@@ -31,7 +31,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = 
           },
           { additionalProperties: false },
         ),
-        response: { 201: Order, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
+        response: {
+          201: Order,
+          ...CommonErrors,
+          404: ErrorResponse,
+          409: ErrorResponse,
+          422: ErrorResponse,
+        },
       },
     },
     async (request, reply) => {
@@ -57,7 +63,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = 
         body: Type.Object(
           {
             result: Type.Union([Type.Literal('completed'), Type.Literal('failed')]),
-            reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+            reason: Type.Optional(Text({ minLength: 1, maxLength: 500 })),
           },
           { additionalProperties: false },
         ),
@@ -72,7 +78,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = 
               reason: Type.Union([Type.String(), Type.Null()]),
             }),
           }),
-          400: ErrorResponse,
+          ...CommonErrors,
           404: ErrorResponse,
           409: ErrorResponse,
         },

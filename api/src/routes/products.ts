@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PRODUCT_SORTS, type ProductService } from '../services/products';
-import { ErrorResponse, IdParams, Money, Product, Uuid } from './schemas';
+import { CommonErrors, ErrorResponse, IdParams, Money, Product, Text, Uuid } from './schemas';
 
 export const productRoutes: FastifyPluginAsyncTypebox<{ products: ProductService }> = async (app, { products }) => {
   app.post(
@@ -11,13 +11,13 @@ export const productRoutes: FastifyPluginAsyncTypebox<{ products: ProductService
         summary: 'Create a product',
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 200 }),
+            name: Text({ minLength: 1, maxLength: 200 }),
             price: Money,
             stock: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
           },
           { additionalProperties: false },
         ),
-        response: { 201: Product, 400: ErrorResponse },
+        response: { 201: Product, ...CommonErrors },
       },
     },
     async (request, reply) => reply.status(201).send(await products.create(request.body)),
@@ -30,7 +30,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<{ products: ProductService
         tags: ['products'],
         summary: 'A product (cached in Redis as product:{id}; X-Cache says HIT or MISS)',
         params: IdParams,
-        response: { 200: Product, 400: ErrorResponse, 404: ErrorResponse },
+        response: { 200: Product, ...CommonErrors, 404: ErrorResponse },
       },
     },
     async (request, reply) => {
@@ -63,7 +63,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<{ products: ProductService
             size: Type.Integer(),
             sort: Type.String(),
           }),
-          400: ErrorResponse,
+          ...CommonErrors,
         },
       },
     },
@@ -84,7 +84,11 @@ export const productRoutes: FastifyPluginAsyncTypebox<{ products: ProductService
         headers: Type.Object({
           'x-member-id': Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
         }),
-        response: { 201: Type.Object({ viewId: Uuid, productId: Uuid }), 400: ErrorResponse, 404: ErrorResponse },
+        response: {
+          201: Type.Object({ viewId: Uuid, productId: Uuid }),
+          ...CommonErrors,
+          404: ErrorResponse,
+        },
       },
     },
     async (request, reply) => {

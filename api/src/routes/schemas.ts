@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import type { StringOptions } from '@sinclair/typebox';
 import { errorResponseSchema } from '../errors';
 
 /** Schemas shared by several routes. */
@@ -9,6 +10,35 @@ export const MemberId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A
 export const MemberHeaders = Type.Object({ 'x-member-id': MemberId });
 export const Money = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'minor currency units' });
 export const ErrorResponse = errorResponseSchema;
+
+/**
+ * Text the database can store: no NUL (U+0000, which PostgreSQL rejects in text) and no
+ * unpaired UTF-16 surrogate (a JSON escape such as "\ud800", which has no UTF-8 encoding).
+ * Every free-text field of a request uses `Text`; the error handler turns a mismatch into a
+ * clear 400.
+ */
+export const STORABLE_TEXT_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
+export const Text = (options: StringOptions = {}) => Type.String({ ...options, pattern: STORABLE_TEXT_PATTERN });
+
+/** 400: the request is wrong (wrong type: bodies are never coerced; text the database cannot store; ...). */
+export const BadRequestResponse = {
+  ...errorResponseSchema,
+  description:
+    'VALIDATION_FAILED: the request does not match the schema (bodies are never type-coerced: "7" is not a number, null is not 0), or holds text the database cannot store (NUL, unpaired surrogates)',
+};
+
+/** 503: a transient database limit (lock or statement timeout, pool or connections exhausted, database restarting). */
+export const TryAgainResponse = {
+  ...errorResponseSchema,
+  description:
+    'TRY_AGAIN: a transient database limit (lock or statement timeout, conflict, connection pool or connection slots exhausted, database unreachable or restarting); retry after the Retry-After header',
+  headers: {
+    'retry-after': { type: 'integer', description: 'seconds to wait before retrying' },
+  },
+};
+
+/** The error responses every database-backed route can give. */
+export const CommonErrors = { 400: BadRequestResponse, 503: TryAgainResponse };
 
 export const Product = Type.Object({
   id: Uuid,
