@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createStreamerClient } from '@outbox/db';
-import { endpoints, kafkaClient } from '@outbox/e2e';
+import { EventCodec, newEvent } from '@outbox/events';
+import { endpoints, eventually, kafkaClient, produceAsDebezium, startGroupsAtEnd, uniqueName } from '@outbox/e2e';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { purgeInbox } from '../src/jobs/inbox-purge';
 import { preparePipeline, startStreamer } from './support';
@@ -42,5 +43,37 @@ describe('housekeeping', () => {
       await streamer.kill('SIGKILL'); // no-op when it already exited
       await admin.disconnect();
     }
+  });
+
+  it('SIGTERM in the middle of a batch commits every event it applied: a graceful restart redelivers nothing', async () => {
+    const groups = { METRICS_GROUP_ID: uniqueName('sigterm-metrics'), CACHE_GROUP_ID: uniqueName('sigterm-cache') };
+    await startGroupsAtEnd(Object.values(groups));
+    const admin = kafkaClient('sigterm-commit').admin();
+    await admin.connect();
+    const before = await admin.fetchTopicOffsets('catalog-events');
+    // One product, so one partition and long batches; single mode keeps a batch in flight.
+    const product = randomUUID();
+    const events = Array.from({ length: 3000 }, (_, i) => newEvent('PRODUCT_VIEWED', product, { memberId: `t-${i}` }));
+    await produceAsDebezium(await EventCodec.connect(endpoints.registryUrl), 'catalog-events', events);
+    const after = await admin.fetchTopicOffsets('catalog-events');
+    const partition = after.find((p) => before.find((b) => b.partition === p.partition)?.high !== p.high)?.partition;
+
+    const streamer = await startStreamer({ ...groups, APPLY_MODE: 'single' });
+    const handled = async () =>
+      (await db.eventHandled.count({ where: { consumerGroup: groups.METRICS_GROUP_ID } })) as number;
+    try {
+      await eventually('the first events applied', async () => ((await handled()) > 100 ? true : undefined));
+      expect(await streamer.kill('SIGTERM')).toBe(0);
+    } finally {
+      await streamer.kill('SIGKILL');
+    }
+    const applied = await handled();
+    expect(applied).toBeLessThan(events.length); // stopped mid-backlog, as intended
+    const start = BigInt(before.find((b) => b.partition === partition)?.high ?? '0');
+    const committed = await admin.fetchOffsets({ groupId: groups.METRICS_GROUP_ID, topics: ['catalog-events'] });
+    await admin.disconnect();
+    const offset = committed[0]?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    // Exactly the applied events are behind the committed offset: none applied beyond it.
+    expect(BigInt(offset) - start).toBe(BigInt(applied));
   });
 });
