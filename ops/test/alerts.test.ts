@@ -31,7 +31,7 @@ async function exportedMetricNames(): Promise<Set<string>> {
     ...streamer.registry.getMetricsAsArray().map((m) => m.name),
   ]);
   const status = await statusAsPrometheus(
-    judge(healthyFacts(), { maxSlotLagBytes: 1, maxConsumerLag: 1, maxOutboxAgeSeconds: 1 }),
+    judge(healthyFacts(), { maxSlotLagBytes: 1, maxConsumerLag: 1, maxOutboxAgeSeconds: 1, maxStallSeconds: 1 }),
   );
   for (const line of status.split('\n')) if (line.startsWith('# TYPE ')) names.add(line.split(' ')[2] ?? '');
   return names;

@@ -41,12 +41,21 @@ export function healthyFacts(): StatusFacts {
             {
               topic: 'catalog-events',
               lag: 0,
-              partitions: partitions.map((p) => ({ partition: p.partition, committed: 100, high: 100, lag: 0 })),
+              partitions: partitions.map((p) => ({
+                partition: p.partition,
+                committed: 100,
+                high: 100,
+                lag: 0,
+                committedAt: '2026-11-26T23:59:00.000Z',
+                committedAgeSeconds: 60,
+              })),
             },
           ],
         },
       ],
     },
     deadLetters: { ok: true, items: [], waiting: 0 },
+    streamer: { ok: true, url: 'http://127.0.0.1:3001', waiting: [] },
+    clamps: { ok: true, total: 0 },
   };
 }

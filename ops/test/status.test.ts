@@ -28,10 +28,10 @@ describe('pipeline status', () => {
   let streamer: ServiceProcess | undefined;
 
   /** The command as an operator runs it: its exit code and its JSON report. */
-  const runCli = (): { code: number | null; report: StatusReport } => {
+  const runCli = (extraEnv: Record<string, string> = {}): { code: number | null; report: StatusReport } => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'ops/src/cli.ts'), '--json'], {
       cwd: repoRoot,
-      env: { ...process.env, ...groupEnv },
+      env: { ...process.env, ...groupEnv, ...extraEnv },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -67,12 +67,20 @@ describe('pipeline status', () => {
 
   it('healthy: connector running, slot active, groups caught up with members, no dead letter (exit 0)', async () => {
     streamer = await startStreamer(groupEnv);
-    const report = await statusUntil('a healthy verdict', (r) => r.verdict === 'healthy');
+    const report = await statusUntil('a healthy verdict', (r) => r.verdict === 'healthy', {
+      ...config,
+      streamerUrl: streamer.url,
+    });
     expect(report.reasons).toEqual([]);
     expect(report.connector).toMatchObject({ ok: true, state: 'RUNNING' });
     expect(report.replicationSlot).toMatchObject({ ok: true, exists: true, active: true });
-    const cli = runCli();
+    // The real streamer's /metrics was read: no group waits for a dependency; no counter was clamped.
+    expect(report.streamer).toMatchObject({ ok: true, waiting: [] });
+    expect(report.clamps).toMatchObject({ ok: true });
+    expect(report.stalled).toEqual([]);
+    const cli = runCli({ STREAMER_URL: streamer.url });
     expect(cli.report.groups).toMatchObject({ ok: true });
+    expect(cli.report.streamer).toMatchObject({ ok: true });
     expect([cli.code, cli.report.verdict, cli.report.reasons]).toEqual([0, 'healthy', []]);
   });
 

@@ -1,10 +1,20 @@
-import { judge, renderStatus, statusAsPrometheus, type StatusThresholds } from '../src';
+import {
+  judge,
+  parseCommittedAt,
+  parsePrometheusText,
+  renderStatus,
+  statusAsPrometheus,
+  type PartitionLag,
+  type StatusFacts,
+  type StatusThresholds,
+} from '../src';
 import { healthyFacts } from './fixtures';
 
 const limits: StatusThresholds = {
   maxSlotLagBytes: 256 * 1024 * 1024,
   maxConsumerLag: 10_000,
   maxOutboxAgeSeconds: 8 * 86_400,
+  maxStallSeconds: 60,
 };
 
 /** The verdict rules, one part of the pipeline at a time (the real-stack cases are in status.test.ts). */
@@ -68,5 +78,113 @@ describe('status verdict', () => {
     expect(text).toContain('pipeline_dead_letters_waiting{group="metrics",topic="catalog-events"} 3');
     expect(text).toContain('pipeline_connector_tasks{connector="commerce-outbox",state="FAILED"} 0');
     expect(text).toContain('pipeline_consumer_group_members{group="metrics"} 1');
+  });
+
+  /** The fixture's metrics group, partition 0 of catalog-events changed by `change`. */
+  const withPartition = (change: Partial<PartitionLag>, members = 1): StatusFacts => {
+    const facts = healthyFacts();
+    const group = facts.groups.ok ? facts.groups.items[0] : undefined;
+    const partition = group?.topics[0]?.partitions[0];
+    if (!group || !partition) throw new Error('fixture has a group with a partition');
+    Object.assign(partition, change);
+    group.members = members;
+    group.lag = partition.lag;
+    return facts;
+  };
+
+  it('names a partition whose commit is older than the limit while records wait and it did not move', () => {
+    const report = judge(
+      withPartition({ committed: 97, lag: 3, committedAgeSeconds: 600.4, movedOnRecheck: false }),
+      limits,
+    );
+    expect(report.reasons).toEqual(['metrics catalog-events/0 stalled for 600s at offset 97 with lag 3']);
+    expect(report.stalled).toEqual([
+      { groupId: 'metrics', topic: 'catalog-events', partition: 0, offset: 97, lag: 3, stalledSeconds: 600 },
+    ]);
+    expect(renderStatus(report)).toContain('stalled: metrics catalog-events/0 (600 s)');
+  });
+
+  it('does not call stalled: an offset that moved on the second read, a recent commit, no lag, an unknown age', () => {
+    const notStalled: Partial<PartitionLag>[] = [
+      // idle for 10 minutes, then records arrived: the streamer committed before the second read
+      { lag: 3, committedAgeSeconds: 600, movedOnRecheck: true },
+      { lag: 3, committedAgeSeconds: 59 },
+      { lag: 0, committedAgeSeconds: 86_400 },
+      // offsets without our metadata (set by a tool, an older streamer)
+      { lag: 3, committedAt: null, committedAgeSeconds: null },
+    ];
+    for (const change of notStalled) {
+      const report = judge(withPartition(change), limits);
+      expect({ change, reasons: report.reasons, stalled: report.stalled }).toEqual({
+        change,
+        reasons: [],
+        stalled: [],
+      });
+    }
+  });
+
+  it('leaves the partitions of a group without members to the no-member reason', () => {
+    const report = judge(withPartition({ lag: 3, committedAgeSeconds: 600, movedOnRecheck: false }, 0), limits);
+    expect(report.reasons).toEqual(['consumer group metrics has no active member and 3 records waiting']);
+  });
+
+  it('reads the commit time only from {"committedAt": <epoch ms>} metadata', () => {
+    expect(parseCommittedAt('{"committedAt":1764201600000}')).toBe(1_764_201_600_000);
+    for (const bad of [null, undefined, '', 'garbage', '{"committedAt":"yesterday"}', '{}', '[1]', '42', 'null'])
+      expect({ bad, at: parseCommittedAt(bad) }).toEqual({ bad, at: null });
+    expect(parseCommittedAt('{"committedAt":-5}')).toBeNull();
+  });
+
+  it('names the dependency a group waits for, and counter clamps; an unknown clamp count is not a reason', () => {
+    const facts = healthyFacts();
+    facts.streamer = {
+      ok: true,
+      url: 'http://s',
+      waiting: [{ groupId: 'metrics', dependency: 'redis', partitions: 1 }],
+    };
+    facts.clamps = { ok: true, total: 4 };
+    expect(judge(facts, limits).reasons).toEqual([
+      'metrics group waits for redis (down)',
+      'counter clamped at zero 4 times: ordering or duplicate bug',
+    ]);
+    facts.streamer = { ok: false, error: 'fetch failed' };
+    facts.clamps = { ok: true, total: null };
+    const report = judge(facts, limits);
+    expect(report.reasons).toEqual([]);
+    expect(renderStatus(report)).toContain('unknown (column not migrated yet)');
+  });
+
+  it('exports stalled partitions, commit ages, dependency waits and clamps as gauges', async () => {
+    const facts = withPartition({ committed: 97, lag: 3, committedAgeSeconds: 600, movedOnRecheck: false });
+    facts.streamer = {
+      ok: true,
+      url: 'http://s',
+      waiting: [{ groupId: 'metrics', dependency: 'postgres', partitions: 2 }],
+    };
+    facts.clamps = { ok: true, total: 2 };
+    const text = await statusAsPrometheus(judge(facts, limits));
+    expect(text).toContain('pipeline_consumer_group_stalled_partitions{group="metrics"} 1');
+    expect(text).toContain(
+      'pipeline_consumer_partition_commit_age_seconds{group="metrics",topic="catalog-events",partition="0"} 600',
+    );
+    expect(text).toContain('pipeline_streamer_dependency_waiting{group="metrics",dependency="postgres"} 2');
+    expect(text).toContain('pipeline_streamer_metrics_up 1');
+    expect(text).toContain('pipeline_product_metrics_clamped 2');
+  });
+
+  it('parses Prometheus text samples with labels, escapes and timestamps', () => {
+    const text = [
+      '# HELP streamer_dependency_waiting waits',
+      '# TYPE streamer_dependency_waiting gauge',
+      'streamer_dependency_waiting{group="metrics",dependency="redis"} 1',
+      'streamer_dependency_waiting{group="a\\"b",dependency="kafka"} 0 1764201600000',
+      'process_cpu_seconds_total 1.5',
+      'garbage line',
+    ].join('\n');
+    expect(parsePrometheusText(text)).toEqual([
+      { name: 'streamer_dependency_waiting', labels: { group: 'metrics', dependency: 'redis' }, value: 1 },
+      { name: 'streamer_dependency_waiting', labels: { group: 'a"b', dependency: 'kafka' }, value: 0 },
+      { name: 'process_cpu_seconds_total', labels: {}, value: 1.5 },
+    ]);
   });
 });

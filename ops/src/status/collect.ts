@@ -1,9 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectClient } from '@outbox/connect';
-import { createCommerceClient, createStreamerClient, outboxBacklog, replicationSlotState } from '@outbox/db';
-import { AGGREGATE_TOPICS, dlqTopicOf, ROLE_TOPICS } from '@outbox/events';
+import {
+  createCommerceClient,
+  createStreamerClient,
+  outboxBacklog,
+  replicationSlotState,
+  type StreamerClient,
+} from '@outbox/db';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { StatusConfig } from './config';
 import type {
+  ClampReport,
   ConnectorReport,
   DeadLetterDepth,
   GroupReport,
@@ -12,6 +19,8 @@ import type {
   StatusFacts,
   TopicReport,
 } from './report';
+import { looksStalled, parseCommittedAt } from './stall';
+import { readStreamerMetrics } from './streamer-metrics';
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -35,9 +44,10 @@ async function readConnector(config: StatusConfig): Promise<ConnectorReport> {
   };
 }
 
-async function readTopics(admin: Admin): Promise<{ items: TopicReport[] }> {
+async function readTopics(admin: Admin, config: StatusConfig): Promise<{ items: TopicReport[] }> {
   const existing = new Set(await admin.listTopics());
-  const names = Object.values(AGGREGATE_TOPICS).flatMap((t) => [t, dlqTopicOf(t)]);
+  const events = [...new Set([...config.topics.metrics, ...config.topics.cacheInvalidation])];
+  const names = events.flatMap((t) => [t, `${t}.dlq`]);
   const items: TopicReport[] = [];
   for (const topic of names) {
     if (!existing.has(topic)) {
@@ -65,20 +75,25 @@ async function readGroups(
   const items: GroupReport[] = [];
   for (const { role, groupId } of roles) {
     const group = described.groups.find((g) => g.groupId === groupId);
-    const subscribed: string[] = [...ROLE_TOPICS[role]];
+    const subscribed = config.topics[role];
+    const readAt = Date.now();
     const committed = await admin.fetchOffsets({ groupId, topics: subscribed });
     const lags: GroupTopicLag[] = subscribed.map((topic) => {
       const ends = topics.find((t) => t.topic === topic)?.partitions ?? [];
       const offsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
       const partitions = ends.map((end) => {
-        const raw = Number(offsets.find((o) => o.partition === end.partition)?.offset ?? -1);
+        const found = offsets.find((o) => o.partition === end.partition);
+        const raw = Number(found?.offset ?? -1);
         // Never committed: the group would start at the earliest retained record.
         const position = raw >= 0 ? raw : end.low;
+        const committedAt = raw >= 0 ? parseCommittedAt(found?.metadata) : null;
         return {
           partition: end.partition,
           committed: raw >= 0 ? raw : null,
           high: end.high,
           lag: Math.max(0, end.high - position),
+          committedAt: committedAt === null ? null : new Date(committedAt).toISOString(),
+          committedAgeSeconds: committedAt === null ? null : Math.max(0, (readAt - committedAt) / 1000),
         };
       });
       return { topic, partitions, lag: partitions.reduce((n, p) => n + p.lag, 0) };
@@ -92,27 +107,68 @@ async function readGroups(
       lag: lags.reduce((n, t) => n + t.lag, 0),
     });
   }
+  await recheckStalls(admin, items, config);
   return { items };
 }
 
-async function readDeadLetters(config: StatusConfig): Promise<{ items: DeadLetterDepth[]; waiting: number }> {
-  const db = createStreamerClient(config.streamerDatabaseUrl, { max: 1 });
-  try {
-    const groups = Object.values(config.groups);
-    const rows = await db.$queryRaw<{ consumer_group: string; topic: string; waiting: bigint }[]>`
-      SELECT consumer_group, topic, count(*) AS waiting FROM dead_letter
-      WHERE status = 'new' AND consumer_group = ANY(${groups}::text[])
-      GROUP BY consumer_group, topic ORDER BY consumer_group, topic`;
-    const items = rows.map((r) => ({ groupId: r.consumer_group, topic: r.topic, waiting: Number(r.waiting) }));
-    return { items, waiting: items.reduce((n, i) => n + i.waiting, 0) };
-  } finally {
-    await db.$disconnect();
+/**
+ * Reads again, after config.stallRecheckMs, the committed offsets of the partitions that look
+ * stalled (lag, commit older than the limit, group with members), and records whether each
+ * moved. Costs nothing when no partition looks stalled.
+ */
+async function recheckStalls(admin: Admin, groups: GroupReport[], config: StatusConfig): Promise<void> {
+  const suspects = groups
+    .filter((g) => g.members > 0)
+    .flatMap((g) =>
+      g.topics.flatMap((t) =>
+        t.partitions.filter((p) => looksStalled(p, config.thresholds.maxStallSeconds)).map((p) => ({ g, t, p })),
+      ),
+    );
+  if (suspects.length === 0) return;
+  await sleep(config.stallRecheckMs);
+  for (const g of new Set(suspects.map((s) => s.g))) {
+    const mine = suspects.filter((s) => s.g === g);
+    const again = await admin.fetchOffsets({ groupId: g.groupId, topics: [...new Set(mine.map((s) => s.t.topic))] });
+    for (const { t, p } of mine) {
+      const now = again.find((c) => c.topic === t.topic)?.partitions.find((o) => o.partition === p.partition);
+      p.movedOnRecheck = Number(now?.offset ?? -1) !== p.committed;
+    }
   }
+}
+
+async function readDeadLetters(
+  db: StreamerClient,
+  config: StatusConfig,
+): Promise<{ items: DeadLetterDepth[]; waiting: number }> {
+  const groups = Object.values(config.groups);
+  const rows = await db.$queryRaw<{ consumer_group: string; topic: string; waiting: bigint }[]>`
+    SELECT consumer_group, topic, count(*) AS waiting FROM dead_letter
+    WHERE status = 'new' AND consumer_group = ANY(${groups}::text[])
+    GROUP BY consumer_group, topic ORDER BY consumer_group, topic`;
+  const items = rows.map((r) => ({ groupId: r.consumer_group, topic: r.topic, waiting: Number(r.waiting) }));
+  return { items, waiting: items.reduce((n, i) => n + i.waiting, 0) };
+}
+
+/**
+ * Counter deltas clamped at zero, summed over every product (product_metrics has no group:
+ * the metrics group is its only writer). A database whose streamer migration has not added
+ * the column yet gives null (unknown), not an error.
+ */
+async function readClamps(db: StreamerClient): Promise<ClampReport> {
+  const [column] = await db.$queryRaw<{ present: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'product_metrics'
+                     AND column_name = 'clamped') AS present`;
+  if (!column?.present) return { total: null };
+  const [row] = await db.$queryRaw<{ total: bigint }[]>`
+    SELECT coalesce(sum(clamped), 0)::bigint AS total FROM product_metrics`;
+  return { total: Number(row?.total ?? 0) };
 }
 
 /** Reads every fact the verdict needs; each source is probed independently and quickly. */
 export async function collectStatusFacts(config: StatusConfig): Promise<StatusFacts> {
   const commerce = createCommerceClient(config.commerceDatabaseUrl, { max: 2 });
+  const streamerDb = createStreamerClient(config.streamerDatabaseUrl, { max: 2 });
   // Few, short retries: a status command must answer in seconds, also when Kafka is down.
   const kafka = new Kafka({
     clientId: 'pipeline-status',
@@ -126,21 +182,34 @@ export async function collectStatusFacts(config: StatusConfig): Promise<StatusFa
   try {
     const kafkaFacts = probe(async () => {
       await admin.connect();
-      return readTopics(admin);
+      return readTopics(admin, config);
     });
-    const [connector, replicationSlot, outbox, topics, deadLetters] = await Promise.all([
+    const [connector, replicationSlot, outbox, topics, deadLetters, streamer, clamps] = await Promise.all([
       probe(() => readConnector(config)),
       probe(() => replicationSlotState(commerce, config.slotName)),
       probe(() => outboxBacklog(commerce)),
       kafkaFacts,
-      probe(() => readDeadLetters(config)),
+      probe(() => readDeadLetters(streamerDb, config)),
+      probe(() => readStreamerMetrics(config.streamerUrl, Object.values(config.groups))),
+      probe(() => readClamps(streamerDb)),
     ]);
     const groups: Probe<{ items: GroupReport[] }> = topics.ok
       ? await probe(() => readGroups(admin, config, topics.items))
       : { ok: false, error: `kafka unreachable: ${topics.error}` };
-    return { checkedAt: new Date().toISOString(), connector, replicationSlot, outbox, topics, groups, deadLetters };
+    return {
+      checkedAt: new Date().toISOString(),
+      connector,
+      replicationSlot,
+      outbox,
+      topics,
+      groups,
+      deadLetters,
+      streamer,
+      clamps,
+    };
   } finally {
     await admin.disconnect().catch(() => undefined);
     await commerce.$disconnect();
+    await streamerDb.$disconnect();
   }
 }

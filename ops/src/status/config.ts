@@ -1,5 +1,6 @@
 import { loadConnector } from '@outbox/connect';
-import { endpointsOf, loadStackConfig, parseEnv } from '@outbox/stack';
+import { ROLE_TOPICS } from '@outbox/events';
+import { endpointsOf, loadStackConfig, parseEnv, TEST_PORT_OFFSET } from '@outbox/stack';
 import { z } from 'zod';
 
 /** What the status command looks at, and the limits beyond which the pipeline is degraded. */
@@ -11,6 +12,15 @@ export interface StatusConfig {
   connectorName: string;
   slotName: string;
   groups: { metrics: string; cacheInvalidation: string };
+  /** The topics each group consumes (the pipeline's: ROLE_TOPICS; tests use throw-away topics). */
+  topics: { metrics: string[]; cacheInvalidation: string[] };
+  /** The streamer's HTTP address, whose /metrics says whether a group waits for a dependency. */
+  streamerUrl: string;
+  /**
+   * A partition that looks stalled (lag, committed offset older than the limit) is read again
+   * after this long: if its offset moved, it was an idle partition that just received records.
+   */
+  stallRecheckMs: number;
   thresholds: StatusThresholds;
 }
 
@@ -21,6 +31,8 @@ export interface StatusThresholds {
   maxConsumerLag: number;
   /** Oldest outbox row allowed: the cleanup retention plus one cleanup cycle of slack. */
   maxOutboxAgeSeconds: number;
+  /** How long a committed offset may stay unmoved while its partition has lag (a group with members). */
+  maxStallSeconds: number;
 }
 
 const DAY_SECONDS = 24 * 60 * 60;
@@ -36,6 +48,10 @@ const schema = z.object({
   OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(7),
   STATUS_MAX_SLOT_LAG_MB: z.coerce.number().positive().default(256),
   STATUS_MAX_CONSUMER_LAG: z.coerce.number().int().nonnegative().default(10_000),
+  STATUS_MAX_STALL_SECONDS: z.coerce.number().positive().default(60),
+  STATUS_STALL_RECHECK_MS: z.coerce.number().int().nonnegative().default(5_000),
+  STREAMER_URL: z.string().url().optional(),
+  STREAMER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): StatusConfig {
@@ -51,10 +67,17 @@ export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): StatusCo
     connectorName: connector.name,
     slotName: String(connector.config['slot.name']),
     groups: { metrics: e.METRICS_GROUP_ID, cacheInvalidation: e.CACHE_GROUP_ID },
+    topics: { metrics: [...ROLE_TOPICS.metrics], cacheInvalidation: [...ROLE_TOPICS.cacheInvalidation] },
+    // The streamer listens on 3001; like every port of the stack, + 10000 in the test profile.
+    streamerUrl:
+      e.STREAMER_URL ??
+      `http://${stack.host}:${e.STREAMER_PORT ?? 3001 + (stack.profile === 'test' ? TEST_PORT_OFFSET : 0)}`,
+    stallRecheckMs: e.STATUS_STALL_RECHECK_MS,
     thresholds: {
       maxSlotLagBytes: e.STATUS_MAX_SLOT_LAG_MB * MIB,
       maxConsumerLag: e.STATUS_MAX_CONSUMER_LAG,
       maxOutboxAgeSeconds: (e.OUTBOX_RETENTION_DAYS + 1) * DAY_SECONDS,
+      maxStallSeconds: e.STATUS_MAX_STALL_SECONDS,
     },
   };
 }

@@ -10,7 +10,9 @@ export async function pipelineStatus(config: StatusConfig): Promise<StatusReport
 
 export { loadStatusConfig } from './config';
 export type { StatusConfig, StatusThresholds } from './config';
-export type { StatusReport, StatusFacts } from './report';
+export type { StatusReport, StatusFacts, StalledPartition, PartitionLag } from './report';
+export { parseCommittedAt, looksStalled, stalledPartitions } from './stall';
+export { parsePrometheusText, readStreamerMetrics } from './streamer-metrics';
 export { judge } from './verdict';
 export { renderStatus } from './render';
 export { statusAsPrometheus } from './prometheus';

@@ -40,11 +40,43 @@ export async function statusAsPrometheus(r: StatusReport): Promise<string> {
       'topic',
     ]);
     const members = gauge('pipeline_consumer_group_members', 'Active members of the group', ['group']);
+    const stalled = gauge(
+      'pipeline_consumer_group_stalled_partitions',
+      'Partitions whose committed offset has not moved for longer than the limit while records wait',
+      ['group'],
+    );
+    const commitAge = gauge(
+      'pipeline_consumer_partition_commit_age_seconds',
+      "Seconds since the group committed this partition's offset (from the commit metadata; absent when unknown)",
+      ['group', 'topic', 'partition'],
+    );
     for (const g of r.groups.items) {
       members.set({ group: g.groupId }, g.members);
-      for (const t of g.topics) lag.set({ group: g.groupId, topic: t.topic }, t.lag);
+      stalled.set({ group: g.groupId }, r.stalled.filter((s) => s.groupId === g.groupId).length);
+      for (const t of g.topics) {
+        lag.set({ group: g.groupId, topic: t.topic }, t.lag);
+        for (const p of t.partitions)
+          if (p.committedAgeSeconds !== null)
+            commitAge.set({ group: g.groupId, topic: t.topic, partition: String(p.partition) }, p.committedAgeSeconds);
+      }
     }
   }
+  gauge('pipeline_streamer_metrics_up', '1 when the status could scrape the streamer /metrics').set(
+    r.streamer.ok ? 1 : 0,
+  );
+  if (r.streamer.ok) {
+    const waiting = gauge(
+      'pipeline_streamer_dependency_waiting',
+      'Partitions of this group the streamer says wait for this dependency',
+      ['group', 'dependency'],
+    );
+    for (const w of r.streamer.waiting) waiting.set({ group: w.groupId, dependency: w.dependency }, w.partitions);
+  }
+  if (r.clamps.ok && r.clamps.total !== null)
+    gauge(
+      'pipeline_product_metrics_clamped',
+      'Counter deltas clamped at zero, summed over product_metrics (drift: must stay 0)',
+    ).set(r.clamps.total);
   if (r.deadLetters.ok) {
     const waiting = gauge('pipeline_dead_letters_waiting', "Dead letters with status 'new', by group and topic", [
       'group',

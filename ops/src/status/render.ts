@@ -3,7 +3,13 @@ import type { StatusReport } from './report';
 const MIB = 1024 * 1024;
 const mib = (bytes: number | null): string => (bytes === null ? '-' : `${(bytes / MIB).toFixed(2)} MiB`);
 const age = (seconds: number | null): string =>
-  seconds === null ? 'empty' : seconds < 120 ? `${seconds.toFixed(0)} s` : `${(seconds / 3600).toFixed(1)} h`;
+  seconds === null
+    ? 'empty'
+    : seconds < 120
+      ? `${seconds.toFixed(0)} s`
+      : seconds < 7200
+        ? `${(seconds / 60).toFixed(0)} min`
+        : `${(seconds / 3600).toFixed(1)} h`;
 
 /** One screen for a person: the verdict first, then each part of the pipeline. */
 export function renderStatus(r: StatusReport): string {
@@ -52,20 +58,45 @@ export function renderStatus(r: StatusReport): string {
           : `  ${t.topic}: ${t.records} records  ${t.partitions.map((p) => `${p.partition}: ${p.low}..${p.high}`).join('  ')}`,
       );
 
-  out.push('', 'consumer groups (partition: committed/end lag)');
+  out.push('', 'consumer groups (partition: committed/end lag [age of the commit, when records wait])');
   if (!r.groups.ok) out.push(`  unreadable: ${r.groups.error}`);
   else
     for (const g of r.groups.items) {
       out.push(`  ${g.groupId}: ${g.state}, ${g.members} member(s), lag ${g.lag}`);
       for (const t of g.topics)
         out.push(
-          `    ${t.topic}: ${t.partitions.map((p) => `${p.partition}: ${p.committed ?? '-'}/${p.high} ${p.lag}`).join('  ')}`,
+          `    ${t.topic}: ${t.partitions
+            .map((p) => {
+              const since =
+                p.lag === 0
+                  ? ''
+                  : p.committedAgeSeconds === null
+                    ? ' [age unknown]'
+                    : ` [${age(p.committedAgeSeconds)}]`;
+              return `${p.partition}: ${p.committed ?? '-'}/${p.high} ${p.lag}${since}`;
+            })
+            .join('  ')}`,
         );
     }
+  if (r.stalled.length > 0)
+    out.push(
+      `  stalled: ${r.stalled.map((s) => `${s.groupId} ${s.topic}/${s.partition} (${s.stalledSeconds} s)`).join(', ')}`,
+    );
+
+  out.push('', 'streamer (its /metrics)');
+  if (!r.streamer.ok) out.push(`  not reachable: ${r.streamer.error} (not judged: a stopped streamer has no members)`);
+  else if (r.streamer.waiting.length === 0) out.push(`  ${r.streamer.url}: no group waits for a dependency`);
+  else
+    for (const w of r.streamer.waiting)
+      out.push(`  ${w.groupId} waits for ${w.dependency} (${w.partitions} partition(s))`);
 
   out.push('', 'dead-letter queue (waiting for an operator)');
   if (!r.deadLetters.ok) out.push(`  unreadable: ${r.deadLetters.error}`);
   else if (r.deadLetters.items.length === 0) out.push('  empty');
   else for (const d of r.deadLetters.items) out.push(`  ${d.groupId} ${d.topic}: ${d.waiting}`);
+
+  out.push('', 'counter clamps (product_metrics.clamped, must stay 0)');
+  if (!r.clamps.ok) out.push(`  unreadable: ${r.clamps.error}`);
+  else out.push(r.clamps.total === null ? '  unknown (column not migrated yet)' : `  ${r.clamps.total}`);
   return out.join('\n');
 }

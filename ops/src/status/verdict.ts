@@ -1,5 +1,6 @@
 import type { StatusThresholds } from './config';
-import type { StatusFacts, StatusReport } from './report';
+import type { StalledPartition, StatusFacts, StatusReport } from './report';
+import { stalledPartitions } from './stall';
 
 const MIB = 1024 * 1024;
 const firstLine = (text: string | undefined): string => (text ?? '').split('\n')[0]?.trim() ?? '';
@@ -10,7 +11,7 @@ const firstLine = (text: string | undefined): string => (text ?? '').split('\n')
  */
 export function judge(facts: StatusFacts, limits: StatusThresholds): StatusReport {
   const reasons: string[] = [];
-  const { connector, replicationSlot: slot, outbox, topics, groups, deadLetters } = facts;
+  const { connector, replicationSlot: slot, outbox, topics, groups, deadLetters, streamer, clamps } = facts;
 
   if (!connector.ok) reasons.push(`kafka connect unreachable: ${connector.error}`);
   else if (connector.state === null) reasons.push(`connector ${connector.name} is not registered`);
@@ -57,10 +58,25 @@ export function judge(facts: StatusFacts, limits: StatusThresholds): StatusRepor
         reasons.push(`consumer group ${g.groupId} lags ${g.lag} records (limit ${limits.maxConsumerLag})`);
     }
 
+  // An unreachable streamer is not a reason of its own: a stopped streamer leaves its groups
+  // without members (above), and a streamer elsewhere than STREAMER_URL is not a fault.
+  if (streamer.ok)
+    for (const w of streamer.waiting) reasons.push(`${w.groupId} group waits for ${w.dependency} (down)`);
+
+  const stalled: StalledPartition[] = groups.ok ? stalledPartitions(groups.items, limits.maxStallSeconds) : [];
+  for (const s of stalled)
+    reasons.push(
+      `${s.groupId} ${s.topic}/${s.partition} stalled for ${s.stalledSeconds}s at offset ${s.offset ?? '-'} with lag ${s.lag}`,
+    );
+
   if (!deadLetters.ok) reasons.push(`postgres (streamer) unreachable: ${deadLetters.error}`);
   else
     for (const d of deadLetters.items)
       reasons.push(`${d.waiting} record(s) parked in the DLQ of ${d.topic} for group ${d.groupId}`);
 
-  return { ...facts, verdict: reasons.length === 0 ? 'healthy' : 'degraded', reasons };
+  if (clamps.ok && (clamps.total ?? 0) > 0)
+    reasons.push(`counter clamped at zero ${clamps.total} times: ordering or duplicate bug`);
+  else if (!clamps.ok && deadLetters.ok) reasons.push(`product_metrics unreadable: ${clamps.error}`);
+
+  return { ...facts, verdict: reasons.length === 0 ? 'healthy' : 'degraded', reasons, stalled };
 }
