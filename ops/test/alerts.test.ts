@@ -38,13 +38,18 @@ async function exportedMetricNames(): Promise<Set<string>> {
 }
 
 describe('alert rules (ops/prometheus/alerts.yml)', () => {
-  it('covers slot lag, a failed connector task, consumer lag and DLQ growth', () => {
+  it('covers slot lag, a failed connector task, consumer lag, DLQ growth, stalls, dependency waits and clamps', () => {
     expect(rules.map((r) => r.alert)).toEqual(
       expect.arrayContaining([
         'OutboxReplicationSlotLagHigh',
         'OutboxConnectorTaskFailed',
         'ConsumerLagHigh',
         'DeadLettersGrowing',
+        'StreamerPartitionStalled',
+        'ConsumerPartitionStalled',
+        'StreamerWaitingForDependency',
+        'StreamerCounterClamped',
+        'ProductMetricsClamped',
       ]),
     );
   });
