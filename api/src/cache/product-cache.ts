@@ -1,48 +1,63 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { PRODUCT_LIST_CACHE_PATTERN, productCacheKey, productListCacheKey } from '@outbox/events';
+import {
+  CACHE_GENERATION_TTL_SECONDS,
+  fillCacheEntry,
+  invalidateProductCaches,
+  productCacheEntry,
+  productListCacheEntry,
+  readCacheEntry,
+  type CacheEntry,
+} from '@outbox/events';
 
-/** Redis keys of the product caches (shared with the streamer's cache-invalidation group). */
-export const productKey = productCacheKey;
-export const productListKey = productListCacheKey;
-const PRODUCT_LIST_PATTERN = PRODUCT_LIST_CACHE_PATTERN;
+/** Redis entries of the product caches (shared with the streamer's cache-invalidation group). */
+export const productEntry = productCacheEntry;
+export const productListEntry = productListCacheEntry;
 
 /**
- * Cache-aside with a TTL. The cache is an optimisation, never a dependency: a Redis failure
- * is logged and the caller reads the database.
+ * Cache-aside with a TTL, guarded by generations (see @outbox/events cache-keys): the
+ * generation is read with the cached value, BEFORE the database, and the fill stores only if
+ * no invalidation happened in between, so a stale read never outlives an invalidation.
+ * The cache is an optimisation, never a dependency: a Redis failure is logged and the caller
+ * reads the database (and nothing is stored).
  */
 export class ProductCache {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    if (ttlSeconds >= CACHE_GENERATION_TTL_SECONDS) {
+      throw new Error(
+        `the cache TTL (${ttlSeconds} s) must be shorter than the generation TTL (${CACHE_GENERATION_TTL_SECONDS} s)`,
+      );
+    }
+  }
 
-  /** Returns the cached value, or loads, stores and returns it; `hit` says which. */
-  async getOrLoad<T>(key: string, load: () => Promise<T | undefined>): Promise<{ value: T | undefined; hit: boolean }> {
-    const cached = await this.redis.get(key).catch((err: unknown) => this.warn('get', key, err));
-    if (cached) return { value: JSON.parse(cached) as T, hit: true };
+  /** Returns the cached value, or loads, stores (unless invalidated meanwhile) and returns it; `hit` says which. */
+  async getOrLoad<T>(
+    entry: CacheEntry,
+    load: () => Promise<T | undefined>,
+  ): Promise<{ value: T | undefined; hit: boolean }> {
+    const read = await readCacheEntry(this.redis, entry).catch((err: unknown) => this.warn('get', entry.key, err));
+    if (read?.value) return { value: JSON.parse(read.value) as T, hit: true };
     const value = await load();
-    if (value !== undefined) {
-      await this.redis
-        .set(key, JSON.stringify(value), 'EX', this.ttlSeconds)
-        .catch((err: unknown) => this.warn('set', key, err));
+    if (value !== undefined && read) {
+      await fillCacheEntry(this.redis, entry, read.generation, JSON.stringify(value), this.ttlSeconds).catch(
+        (err: unknown) => this.warn('set', entry.key, err),
+      );
     }
     return { value, hit: false };
   }
 
-  /** Drops every product list page (SCAN + UNLINK: never KEYS, never a blocking DEL). */
+  /** Invalidates every product list page (a new product changes them); a fill that read before stores nothing. */
   async dropLists(): Promise<number> {
-    let dropped = 0;
     try {
-      const stream = this.redis.scanStream({ match: PRODUCT_LIST_PATTERN, count: 200 });
-      for await (const keys of stream as AsyncIterable<string[]>) {
-        if (keys.length > 0) dropped += await this.redis.unlink(...keys);
-      }
+      return await invalidateProductCaches(this.redis, [], { lists: true });
     } catch (err) {
-      this.warn('dropLists', PRODUCT_LIST_PATTERN, err);
+      this.warn('dropLists', 'products:*', err);
+      return 0;
     }
-    return dropped;
   }
 
   private warn(op: string, key: string, err: unknown): undefined {

@@ -1,6 +1,6 @@
 import { inTransaction, type CommerceClient } from '@outbox/db';
 import { newEvent } from '@outbox/events';
-import { productKey, productListKey, type ProductCache } from '../cache/product-cache';
+import { productEntry, productListEntry, type ProductCache } from '../cache/product-cache';
 import { ApiError } from '../errors';
 import type { OutboxWriter, Tx } from '../outbox/outbox-writer';
 
@@ -69,7 +69,7 @@ export class ProductService {
   }
 
   async get(id: string): Promise<{ product: ProductDto; cached: boolean }> {
-    const { value, hit } = await this.cache.getOrLoad(productKey(id), async () => {
+    const { value, hit } = await this.cache.getOrLoad(productEntry(id), async () => {
       const row = await this.db.product.findUnique({ where: { id } });
       return row ? toDto(row) : undefined;
     });
@@ -79,7 +79,7 @@ export class ProductService {
 
   /** Products in stock, one page (page starts at 1). */
   async list(page: number, size: number, sort: ProductSort): Promise<{ page: ProductPage; cached: boolean }> {
-    const { value, hit } = await this.cache.getOrLoad(productListKey(sort, page, size), async () => {
+    const { value, hit } = await this.cache.getOrLoad(productListEntry(sort, page, size), async () => {
       const rows = await this.db.product.findMany({
         where: { stock: { gt: 0 } },
         orderBy: [...ORDER_BY[sort]],

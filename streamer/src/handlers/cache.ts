@@ -1,23 +1,16 @@
 import type { StreamerClient } from '@outbox/db';
-import { ROLE_TOPICS, PRODUCT_LIST_CACHE_PATTERN, productCacheKey, type CommerceEvent } from '@outbox/events';
+import { ROLE_TOPICS, invalidateProductCaches, type CommerceEvent } from '@outbox/events';
 import type { Redis } from 'ioredis';
 import { claimEvents, handledAlready, uniqueEvents } from '../inbox/inbox';
 import type { ApplyOutcome, EventHandler } from './handler';
 
-/** Deletes every product list page: SCAN + UNLINK, never KEYS (which blocks Redis). */
-export async function dropProductLists(redis: Redis): Promise<number> {
-  let dropped = 0;
-  const stream = redis.scanStream({ match: PRODUCT_LIST_CACHE_PATTERN, count: 200 });
-  for await (const keys of stream as AsyncIterable<string[]>) {
-    if (keys.length > 0) dropped += await redis.unlink(...keys);
-  }
-  return dropped;
-}
-
 /**
  * Group `cache-invalidation`. Redis and the inbox cannot share a transaction, so the cache is
  * invalidated first and the inbox rows are committed after: a crash in between replays the
- * event, and deleting a key twice is harmless (the next read repopulates it from the database).
+ * event, and invalidating twice is harmless (the next read repopulates it from the database).
+ * The invalidation bumps the entries' generations with the delete (@outbox/events
+ * cache-keys), so an api fill that read the database before this change stores nothing.
+ * Redis errors propagate: the pipeline retries the batch.
  */
 export class CacheInvalidationHandler implements EventHandler {
   readonly topics = [...ROLE_TOPICS.cacheInvalidation];
@@ -46,12 +39,11 @@ export class CacheInvalidationHandler implements EventHandler {
     let lists = false;
     for (const event of fresh) {
       if (event.eventType !== 'STOCK_DECREASED' && event.eventType !== 'STOCK_INCREASED') continue;
-      products.add(productCacheKey(event.aggregateId));
+      products.add(event.aggregateId);
       // Selling out removes the product from the lists; a restock can bring it back.
       if (event.eventType === 'STOCK_INCREASED' || event.remainingStock === 0) lists = true;
     }
-    if (products.size > 0) await this.redis.unlink(...products);
-    if (lists) await dropProductLists(this.redis);
+    await invalidateProductCaches(this.redis, products, { lists });
 
     // One statement: the inbox rows commit atomically on their own.
     const claimed = await claimEvents(
