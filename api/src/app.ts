@@ -35,7 +35,7 @@ export interface AppDeps {
   outbox?: OutboxWriter;
 }
 
-/** The api as a Fastify application; server.ts listens, tests call app.inject(). */
+/** The api as a Fastify application; server.ts listens, tests listen on port 0 and send real HTTP (api/test/support.ts). */
 export async function buildApp(config: ApiConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
