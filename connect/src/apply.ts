@@ -2,13 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { endpointsOf, type StackConfig } from '@outbox/stack';
-import { loadConnector, pipelineTopics } from './connector';
-import { ConnectClient, type ConnectorStatus } from './rest';
-import { ensureTopics } from './topics';
+import { loadConnector, pipelineTopics, replicationOf } from './connector';
+import { ConnectClient, reachableConnectUrl, type ConnectorStatus } from './rest';
+import { ensureTopics, replicationShortfalls, type ReplicationShortfall } from './topics';
 
 export interface ApplyResult {
   name: string;
   topicsCreated: string[];
+  /** Existing topics with fewer replicas than configured (not changed; see replicationShortfalls). */
+  underReplicated: ReplicationShortfall[];
   configChanged: boolean;
   status: ConnectorStatus;
 }
@@ -20,13 +22,16 @@ export async function applyConnector(stack: StackConfig, timeoutMs = 60_000): Pr
   const kafka = new Kafka({ clientId: 'connect-apply', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
+  const topics = pipelineTopics(connector, replicationOf(stack));
   let topicsCreated: string[];
+  let underReplicated: ReplicationShortfall[];
   try {
-    topicsCreated = await ensureTopics(admin, pipelineTopics(connector));
+    topicsCreated = await ensureTopics(admin, topics);
+    underReplicated = await replicationShortfalls(admin, topics);
   } finally {
     await admin.disconnect();
   }
-  const client = new ConnectClient(endpoints.connectUrl);
+  const client = new ConnectClient(await reachableConnectUrl(endpoints.connectUrls));
   const configChanged = await client.putConfig(connector.name, connector.config);
   const status = await client.waitForRunning(connector.name, timeoutMs);
   await waitForSlotStreaming(
@@ -34,7 +39,7 @@ export async function applyConnector(stack: StackConfig, timeoutMs = 60_000): Pr
     connector.config['slot.name'] ?? '',
     timeoutMs,
   );
-  return { name: connector.name, topicsCreated, configChanged, status };
+  return { name: connector.name, topicsCreated, underReplicated, configChanged, status };
 }
 
 /**

@@ -2,12 +2,13 @@ import { Command } from 'commander';
 import { endpointsOf, loadStackConfig } from '@outbox/stack';
 import { applyConnector } from './apply';
 import { loadConnector } from './connector';
-import { ConnectClient } from './rest';
+import { ConnectClient, reachableConnectUrl } from './rest';
 
 /** npm run connect -- apply|status|restart : the outbox connector through the Kafka Connect REST API. */
 const stack = loadStackConfig();
 const connector = loadConnector(stack);
-const client = new ConnectClient(endpointsOf(stack).connectUrl);
+const connectClient = async (): Promise<ConnectClient> =>
+  new ConnectClient(await reachableConnectUrl(endpointsOf(stack).connectUrls));
 const program = new Command('connect').description('manage the Debezium outbox connector');
 
 program
@@ -18,6 +19,10 @@ program
   .action(async () => {
     const result = await applyConnector(stack);
     if (result.topicsCreated.length > 0) console.log(`topics created: ${result.topicsCreated.join(', ')}`);
+    for (const { topic, replicas, wantedReplicas } of result.underReplicated)
+      console.warn(
+        `warning: ${topic} has ${replicas} replica(s), the configuration wants ${wantedReplicas}; apply does not move replicas (kafka-reassign-partitions does)`,
+      );
     console.log(
       `${result.name}: ${result.configChanged ? 'config applied' : 'config unchanged'}; RUNNING (${result.status.tasks.length} task)`,
     );
@@ -27,6 +32,7 @@ program
   .command('status')
   .description('connector and task states, with the trace of a failed task; exit 0 only when all RUNNING')
   .action(async () => {
+    const client = await connectClient();
     const status = await client.status(connector.name);
     if (!status) {
       console.log(`${connector.name}: not registered (run: npm run connect -- apply)`);
@@ -35,7 +41,7 @@ program
     }
     console.log(`${status.name}: ${status.connector.state} on ${status.connector.worker_id}`);
     for (const task of status.tasks) {
-      console.log(`  task ${task.id}: ${task.state}`);
+      console.log(`  task ${task.id}: ${task.state} on ${task.worker_id}`);
       if (task.trace)
         console.log(
           task.trace
@@ -57,6 +63,7 @@ program
   .description('restart the connector and its failed tasks, then wait until RUNNING')
   .option('--all-tasks', 'restart every task, not only the failed ones', false)
   .action(async (opts: { allTasks: boolean }) => {
+    const client = await connectClient();
     await client.restart(connector.name, !opts.allTasks);
     const status = await client.waitForRunning(connector.name);
     console.log(`${status.name}: RUNNING (${status.tasks.length} task)`);

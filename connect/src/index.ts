@@ -1,7 +1,7 @@
-export { connectorFile, loadConnector, pipelineTopics } from './connector';
-export type { ConnectorDefinition, TopicSpec } from './connector';
-export { ConnectClient, ConnectRestError } from './rest';
+export { connectorFile, EXACTLY_ONCE_CONFIG, loadConnector, pipelineTopics, replicationOf } from './connector';
+export type { ConnectorDefinition, Replication, TopicSpec } from './connector';
+export { ConnectClient, ConnectRestError, reachableConnectUrl } from './rest';
 export type { ConnectorStatus, TaskStatus } from './rest';
-export { ensureTopics, PartitionCountChangeRefused } from './topics';
-export type { PartitionCountMismatch } from './topics';
+export { ensureTopics, PartitionCountChangeRefused, replicationShortfalls } from './topics';
+export type { PartitionCountMismatch, ReplicationShortfall } from './topics';
 export { applyConnector } from './apply';

@@ -104,3 +104,17 @@ function sameConfig(a: Record<string, string>, b: Record<string, string>): boole
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => a[k] === b[k]);
 }
+
+/**
+ * The first worker whose REST API answers (any worker of a group serves the whole group's API
+ * and forwards writes to the leader); the first URL when none answers, so the error names it.
+ */
+export async function reachableConnectUrl(urls: string[]): Promise<string> {
+  for (const url of urls) {
+    const ok = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return url;
+  }
+  return urls[0] ?? '';
+}

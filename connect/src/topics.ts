@@ -63,10 +63,36 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<st
       topics: missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.numPartitions,
-        replicationFactor: -1,
+        replicationFactor: s.replicationFactor ?? -1,
         configEntries: s.configEntries,
       })),
     });
   }
   return missing.map((s) => s.topic);
+}
+
+/** An existing topic with fewer replicas or a lower min.insync.replicas than configured. */
+export interface ReplicationShortfall {
+  topic: string;
+  replicas: number;
+  wantedReplicas: number;
+}
+
+/**
+ * Existing topics with fewer replicas than their spec asks for. `apply` does not move replicas
+ * (a reassignment copies whole partitions between brokers, an operator's decision): it names
+ * them so the operator can run kafka-reassign-partitions.
+ */
+export async function replicationShortfalls(admin: Admin, specs: TopicSpec[]): Promise<ReplicationShortfall[]> {
+  const wanted = specs.filter((s) => s.replicationFactor !== undefined);
+  const existing = new Set(await admin.listTopics());
+  const present = wanted.filter((s) => existing.has(s.topic));
+  if (present.length === 0) return [];
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+  return present.flatMap((s) => {
+    const partitions = metadata.topics.find((t) => t.name === s.topic)?.partitions ?? [];
+    const replicas = Math.min(...partitions.map((p) => p.replicas.length));
+    const wantedReplicas = s.replicationFactor ?? 0;
+    return partitions.length > 0 && replicas < wantedReplicas ? [{ topic: s.topic, replicas, wantedReplicas }] : [];
+  });
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { loadStackConfig, type StackProfile } from './config';
+import { loadStackConfig, type StackProfile, type StackTopology } from './config';
 import { StackError } from './errors';
 import { down, stackComponents, statusOf, up } from './stack';
 import { loadVersions } from './versions';
@@ -9,8 +9,18 @@ const profileOption = new Option(
   'dev (default ports) or test (ports + 10000, own data)',
 ).choices(['dev', 'test']);
 
-function context(profile?: StackProfile) {
-  const config = loadStackConfig(process.env, profile);
+const topologyOption = new Option(
+  '--topology <topology>',
+  'single (default: one Kafka node, one Connect worker) or cluster (3 Kafka nodes, 2 Connect workers, own ports and home); or STACK_TOPOLOGY',
+).choices(['single', 'cluster']);
+
+interface CommonOptions {
+  profile?: StackProfile;
+  topology?: StackTopology;
+}
+
+function context({ profile, topology }: CommonOptions) {
+  const config = loadStackConfig(process.env, profile, topology);
   const versions = loadVersions();
   return { config, versions, components: stackComponents({ config, versions }) };
 }
@@ -22,15 +32,16 @@ program
   .description('start every server in order, each only when the previous ones are healthy (idempotent)')
   .argument('[components...]', 'only these components (their dependencies must already be healthy)')
   .addOption(profileOption)
-  .action(async (only: string[], opts: { profile?: StackProfile }) => {
-    const { config, components } = context(opts.profile);
+  .addOption(topologyOption)
+  .action(async (only: string[], opts: CommonOptions) => {
+    const { config, components } = context(opts);
     const unknown = only.filter((name) => !components.some((c) => c.name === name));
     if (unknown.length > 0)
       throw new StackError(
         'stack',
         `unknown component(s): ${unknown.join(', ')}; known: ${components.map((c) => c.name).join(', ')}`,
       );
-    console.log(`stack (${config.profile}) in ${config.home}`);
+    console.log(`stack (${describe(config)}) in ${config.home}`);
     const started = Date.now();
     const reports = await up(components, config.startTimeoutMs, only, (line) => console.log(line));
     const fresh = reports.filter((r) => r.action === 'started').length;
@@ -45,8 +56,9 @@ program
   .description('stop every server: graceful first, forced after a timeout')
   .option('--clean', 'also delete their data (the download cache is kept)', false)
   .addOption(profileOption)
-  .action(async (opts: { clean: boolean; profile?: StackProfile }) => {
-    const { config, components } = context(opts.profile);
+  .addOption(topologyOption)
+  .action(async (opts: CommonOptions & { clean: boolean }) => {
+    const { config, components } = context(opts);
     await down(components, config.stopTimeoutMs, opts.clean, (line) => console.log(line));
     if (opts.clean) console.log(`data deleted under ${config.dataDir}`);
   });
@@ -56,12 +68,14 @@ program
   .description('each component with its state, address, pid, version and log file; exit 0 only when all are healthy')
   .option('--json', 'machine-readable output', false)
   .addOption(profileOption)
-  .action(async (opts: { json: boolean; profile?: StackProfile }) => {
-    const { components } = context(opts.profile);
+  .addOption(topologyOption)
+  .action(async (opts: CommonOptions & { json: boolean }) => {
+    const { config, components } = context(opts);
     const statuses = await Promise.all(components.map(statusOf));
     if (opts.json) {
       console.log(JSON.stringify(statuses, null, 2));
     } else {
+      console.log(`stack (${describe(config)}) in ${config.home}`);
       const rows = statuses.map((s) => [
         s.name,
         s.state,
@@ -82,6 +96,17 @@ program
     }
     process.exitCode = statuses.every((s) => s.state === 'healthy') ? 0 : 1;
   });
+
+/** "dev, single" or "dev, cluster: 3 Kafka nodes, RF 3, min ISR 2, 2 Connect workers, exactly-once". */
+function describe(config: ReturnType<typeof loadStackConfig>): string {
+  const { kafka, connect } = config;
+  if (config.topology === 'single') return `${config.profile}, single${connect.exactlyOnce ? ', exactly-once' : ''}`;
+  return [
+    `${config.profile}, cluster: ${kafka.nodes.length} Kafka nodes`,
+    `RF ${kafka.replicationFactor}, min ISR ${kafka.minInsyncReplicas}`,
+    `${connect.workers.length} Connect workers${connect.exactlyOnce ? ', exactly-once' : ''}`,
+  ].join(', ');
+}
 
 program.parseAsync().catch((err: unknown) => {
   console.error(err instanceof StackError ? err.describe() : `✗ ${err instanceof Error ? err.message : String(err)}`);

@@ -12,8 +12,33 @@ import { parseEnv } from './env';
  */
 export type StackProfile = 'dev' | 'test';
 
+/**
+ * `single`: one Kafka node, one Connect worker (the default, for a laptop and for tests).
+ * `cluster`: three KRaft nodes (each broker and controller: three JVMs instead of six, and a
+ * quorum that survives one lost node) and two Connect workers in one group, with its own home
+ * and ports (see CLUSTER_PORTS), replication factor 3 and min.insync.replicas 2.
+ */
+export type StackTopology = 'single' | 'cluster';
+
+export interface KafkaNode {
+  /** node.id, 1-based. */
+  id: number;
+  /** Component and process name: `kafka` (single) or `kafka-<id>`. */
+  name: string;
+  port: number;
+  controllerPort: number;
+}
+
+export interface ConnectWorker {
+  id: number;
+  /** Component and process name: `connect` (single) or `connect-<id>`. */
+  name: string;
+  port: number;
+}
+
 export interface StackConfig {
   profile: StackProfile;
+  topology: StackTopology;
   host: string;
   repoRoot: string;
   /** Per-profile state: data/, logs/, run/ (pid files), conf/. */
@@ -28,9 +53,29 @@ export interface StackConfig {
   confDir: string;
   postgres: { port: number; user: string; password: string; databases: string[]; hostForConnect: string };
   redis: { port: number };
-  kafka: { port: number; controllerPort: number; heapMb: number };
+  kafka: {
+    /** The first node's listener and controller port (the only node in `single`). */
+    port: number;
+    controllerPort: number;
+    heapMb: number;
+    nodes: KafkaNode[];
+    /** Clients' broker list: KAFKA_BROKERS when set, else every node. */
+    brokers: string[];
+    /** For the pipeline's topics, the broker's internal topics and Connect's internal topics. */
+    replicationFactor: number;
+    minInsyncReplicas: number;
+  };
   registry: { port: number; managementPort: number; heapMb: number; database: string };
-  connect: { port: number; heapMb: number };
+  connect: {
+    /** The first worker's REST port (the only worker in `single`). */
+    port: number;
+    heapMb: number;
+    workers: ConnectWorker[];
+    /** KIP-618 exactly-once source support on the workers and `exactly.once.support=required` on the connector. */
+    exactlyOnce: boolean;
+  };
+  /** Niceness of the launched servers (`nice -n`); 0 runs them at normal priority. */
+  nice: number;
   startTimeoutMs: number;
   stopTimeoutMs: number;
 }
@@ -48,11 +93,34 @@ export const DEFAULT_PORTS = {
 /** The test profile shifts every default port by this much. */
 export const TEST_PORT_OFFSET = 10000;
 
+/**
+ * Default ports of the cluster topology (dev profile; the test profile adds 10000): one block,
+ * 31000-31399, below the kernel's ephemeral range and clear of the dev, test (+10000) and
+ * +20000 stacks. Node n of a kind listens on the base + 100 * (n - 1).
+ */
+export const CLUSTER_PORTS = {
+  PG_PORT: 31432,
+  REDIS_PORT: 31379,
+  KAFKA_PORT: 31092, // kafka-1; kafka-2 31192, kafka-3 31292
+  KAFKA_CONTROLLER_PORT: 31093, // 31193, 31293
+  REGISTRY_PORT: 31081,
+  REGISTRY_MANAGEMENT_PORT: 31082,
+  CONNECT_PORT: 31083, // connect-1; connect-2 31183
+} as const;
+
+export const CLUSTER_KAFKA_NODES = 3;
+export const CLUSTER_CONNECT_WORKERS = 2;
+/** Port distance between two nodes of the same kind in the cluster topology. */
+export const CLUSTER_NODE_PORT_STEP = 100;
+
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
 const envSchema = z.object({
   STACK_PROFILE: z.enum(['dev', 'test']).default('dev'),
+  STACK_TOPOLOGY: z.enum(['single', 'cluster']).default('single'),
   STACK_HOST: z.string().min(1).default('127.0.0.1'),
   STACK_HOME: z.string().min(1).optional(),
   STACK_CACHE_DIR: z.string().min(1).optional(),
@@ -69,34 +137,70 @@ const envSchema = z.object({
   REDIS_PORT: port.optional(),
   KAFKA_PORT: port.optional(),
   KAFKA_CONTROLLER_PORT: port.optional(),
-  KAFKA_HEAP_MB: positiveInt.default(768),
+  KAFKA_HEAP_MB: positiveInt.optional(),
+  /** Clients' broker list, comma-separated host:port (an external cluster, or the compose network). */
+  KAFKA_BROKERS: z.string().min(1).optional(),
+  TOPIC_REPLICATION_FACTOR: positiveInt.optional(),
+  TOPIC_MIN_INSYNC_REPLICAS: positiveInt.optional(),
   REGISTRY_PORT: port.optional(),
   REGISTRY_MANAGEMENT_PORT: port.optional(),
   REGISTRY_HEAP_MB: positiveInt.default(512),
   CONNECT_PORT: port.optional(),
-  CONNECT_HEAP_MB: positiveInt.default(768),
+  CONNECT_HEAP_MB: positiveInt.optional(),
+  CONNECT_EXACTLY_ONCE: bool.optional(),
+  STACK_NICE: z.coerce.number().int().min(0).max(19).optional(),
   STACK_START_TIMEOUT_MS: positiveInt.default(180_000),
   STACK_STOP_TIMEOUT_MS: positiveInt.default(30_000),
 });
 
 export const repoRoot = resolve(__dirname, '..', '..');
 
-export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, profileOverride?: StackProfile): StackConfig {
+export function loadStackConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  profileOverride?: StackProfile,
+  topologyOverride?: StackTopology,
+): StackConfig {
   const e = parseEnv(envSchema, env, 'stack');
   const profile = profileOverride ?? e.STACK_PROFILE;
+  const topology = topologyOverride ?? e.STACK_TOPOLOGY;
+  const cluster = topology === 'cluster';
   const offset = profile === 'test' ? TEST_PORT_OFFSET : 0;
-  const portOf = (name: keyof typeof DEFAULT_PORTS): number => e[name] ?? DEFAULT_PORTS[name] + offset;
-  const home = resolve(e.STACK_HOME ?? join(repoRoot, '.stack', profile));
+  const defaults = cluster ? CLUSTER_PORTS : DEFAULT_PORTS;
+  const portOf = (name: keyof typeof DEFAULT_PORTS): number => e[name] ?? defaults[name] + offset;
+  const homeName = cluster ? (profile === 'test' ? 'test-cluster' : 'cluster') : profile;
+  const home = resolve(e.STACK_HOME ?? join(repoRoot, '.stack', homeName));
+  const kafkaHost = e.KAFKA_HOST ?? e.STACK_HOST;
+  const kafkaPort = portOf('KAFKA_PORT');
+  const controllerPort = portOf('KAFKA_CONTROLLER_PORT');
+  const nodes: KafkaNode[] = Array.from({ length: cluster ? CLUSTER_KAFKA_NODES : 1 }, (_, i) => ({
+    id: i + 1,
+    name: cluster ? `kafka-${i + 1}` : 'kafka',
+    port: kafkaPort + i * CLUSTER_NODE_PORT_STEP,
+    controllerPort: controllerPort + i * CLUSTER_NODE_PORT_STEP,
+  }));
+  const connectPort = portOf('CONNECT_PORT');
+  const workers: ConnectWorker[] = Array.from({ length: cluster ? CLUSTER_CONNECT_WORKERS : 1 }, (_, i) => ({
+    id: i + 1,
+    name: cluster ? `connect-${i + 1}` : 'connect',
+    port: connectPort + i * CLUSTER_NODE_PORT_STEP,
+  }));
+  const replicationFactor = e.TOPIC_REPLICATION_FACTOR ?? (cluster ? 3 : 1);
+  const minInsyncReplicas = e.TOPIC_MIN_INSYNC_REPLICAS ?? (cluster ? 2 : 1);
+  if (minInsyncReplicas > replicationFactor)
+    throw new Error(
+      `invalid stack configuration: TOPIC_MIN_INSYNC_REPLICAS (${minInsyncReplicas}) exceeds TOPIC_REPLICATION_FACTOR (${replicationFactor}); no write with acks=all could succeed`,
+    );
 
   const config: StackConfig = {
     profile,
+    topology,
     host: e.STACK_HOST,
     repoRoot,
     home,
     clientHosts: {
       postgres: e.PG_HOST ?? e.STACK_HOST,
       redis: e.REDIS_HOST ?? e.STACK_HOST,
-      kafka: e.KAFKA_HOST ?? e.STACK_HOST,
+      kafka: kafkaHost,
       registry: e.REGISTRY_HOST ?? e.STACK_HOST,
       connect: e.CONNECT_HOST ?? e.STACK_HOST,
     },
@@ -114,9 +218,16 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, profileOve
     },
     redis: { port: portOf('REDIS_PORT') },
     kafka: {
-      port: portOf('KAFKA_PORT'),
-      controllerPort: portOf('KAFKA_CONTROLLER_PORT'),
-      heapMb: e.KAFKA_HEAP_MB,
+      port: kafkaPort,
+      controllerPort,
+      // The cluster runs three brokers and two workers on one machine: smaller heaps.
+      heapMb: e.KAFKA_HEAP_MB ?? (cluster ? 384 : 768),
+      nodes,
+      brokers: e.KAFKA_BROKERS
+        ? e.KAFKA_BROKERS.split(',').map((b) => b.trim())
+        : nodes.map((n) => `${kafkaHost}:${n.port}`),
+      replicationFactor,
+      minInsyncReplicas,
     },
     registry: {
       port: portOf('REGISTRY_PORT'),
@@ -124,7 +235,13 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, profileOve
       heapMb: e.REGISTRY_HEAP_MB,
       database: 'registry',
     },
-    connect: { port: portOf('CONNECT_PORT'), heapMb: e.CONNECT_HEAP_MB },
+    connect: {
+      port: connectPort,
+      heapMb: e.CONNECT_HEAP_MB ?? (cluster ? 512 : 768),
+      workers,
+      exactlyOnce: e.CONNECT_EXACTLY_ONCE ?? cluster,
+    },
+    nice: e.STACK_NICE ?? (cluster ? 10 : 0),
     startTimeoutMs: e.STACK_START_TIMEOUT_MS,
     stopTimeoutMs: e.STACK_STOP_TIMEOUT_MS,
   };
@@ -136,12 +253,14 @@ function assertDistinctPorts(config: StackConfig): void {
   const ports: Record<string, number> = {
     postgres: config.postgres.port,
     redis: config.redis.port,
-    kafka: config.kafka.port,
-    'kafka controller': config.kafka.controllerPort,
     registry: config.registry.port,
     'registry management': config.registry.managementPort,
-    connect: config.connect.port,
   };
+  for (const node of config.kafka.nodes) {
+    ports[node.name] = node.port;
+    ports[`${node.name} controller`] = node.controllerPort;
+  }
+  for (const worker of config.connect.workers) ports[worker.name] = worker.port;
   const seen = new Map<number, string>();
   for (const [name, p] of Object.entries(ports)) {
     const other = seen.get(p);
@@ -156,7 +275,10 @@ export interface StackEndpoints {
   redisUrl: string;
   kafkaBrokers: string[];
   registryUrl: string;
+  /** The first worker's REST API (any worker serves the whole group's API). */
   connectUrl: string;
+  /** Every worker's REST API. */
+  connectUrls: string[];
 }
 
 export function endpointsOf(config: StackConfig): StackEndpoints {
@@ -166,8 +288,9 @@ export function endpointsOf(config: StackConfig): StackEndpoints {
     postgresUrl: (database) =>
       `postgresql://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@${hosts.postgres}:${pg.port}/${database}`,
     redisUrl: `redis://${hosts.redis}:${config.redis.port}`,
-    kafkaBrokers: [`${hosts.kafka}:${config.kafka.port}`],
+    kafkaBrokers: config.kafka.brokers,
     registryUrl: `http://${hosts.registry}:${config.registry.port}/apis/ccompat/v7`,
     connectUrl: `http://${hosts.connect}:${config.connect.port}`,
+    connectUrls: config.connect.workers.map((w) => `http://${hosts.connect}:${w.port}`),
   };
 }

@@ -1,5 +1,5 @@
-export { DEFAULT_PORTS, endpointsOf, loadStackConfig, repoRoot, TEST_PORT_OFFSET } from './config';
-export type { StackConfig, StackEndpoints, StackProfile } from './config';
+export { CLUSTER_PORTS, DEFAULT_PORTS, endpointsOf, loadStackConfig, repoRoot, TEST_PORT_OFFSET } from './config';
+export type { ConnectWorker, KafkaNode, StackConfig, StackEndpoints, StackProfile, StackTopology } from './config';
 export { loadVersions } from './versions';
 export { renderTemplate } from './templates';
 export type { StackVersions } from './versions';

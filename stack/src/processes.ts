@@ -25,6 +25,16 @@ export function managedProcess(runDir: string, logDir: string, name: string): Ma
   return { name, pidFile: join(runDir, `${name}.pid`), logFile: join(logDir, `${name}.log`) };
 }
 
+/**
+ * The command that starts a server: `nice -n <niceness> <command> <args>` when a niceness is set
+ * (STACK_NICE; the cluster topology's default is 10, so its many servers yield the CPU to other
+ * work on a small machine), the bare command otherwise. nice execs the server: the pid stays
+ * the server's.
+ */
+export function niced(niceness: number, command: string, args: string[]): { command: string; args: string[] } {
+  return niceness > 0 ? { command: 'nice', args: ['-n', String(niceness), command, ...args] } : { command, args };
+}
+
 /** Starts a detached server whose stdout and stderr append to its log file; returns its pid. */
 export function startDetached(proc: ManagedProcess, opts: StartOptions): number {
   mkdirSync(dirname(proc.pidFile), { recursive: true });

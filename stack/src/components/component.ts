@@ -12,6 +12,11 @@ export interface Component {
   readonly process: ManagedProcess;
   /** Components that must be healthy before this one starts. */
   readonly dependsOn: string[];
+  /**
+   * Components with the same start group are launched together, then awaited together: a node of
+   * a three-node KRaft quorum cannot become healthy until a majority of the nodes runs.
+   */
+  readonly startGroup?: string;
   /** Signal for a graceful stop (SIGTERM unless the server prefers another). */
   readonly stopSignal?: NodeJS.Signals;
   /** Folders `down --clean` deletes. */

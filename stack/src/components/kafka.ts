@@ -1,22 +1,70 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaNode, StackConfig } from '../config';
 import { StackError } from '../errors';
 import { findJava } from '../java';
-import { managedProcess, startDetached } from '../processes';
+import { managedProcess, niced, startDetached } from '../processes';
 import { writeConfig } from '../templates';
 import type { Component, ComponentContext } from './component';
 import { fetchKafkaLibs, kafkaJvmArgs } from './jvm';
 
-/** Apache Kafka 4.x, one node in KRaft mode (broker and controller in one process). */
-export function kafkaComponent({ config, versions }: ComponentContext): Component {
+/** Components that must be launched together: a cluster node cannot become healthy without a quorum. */
+export const KAFKA_START_GROUP = 'kafka';
+
+/** A new KRaft cluster id: 16 random bytes, base64url (22 characters). */
+function newClusterId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+}
+
+/** Every node of one cluster is formatted with the same id, kept next to their data. */
+function clusterIdOf(config: StackConfig): string {
+  const file = join(config.dataDir, 'kafka-cluster.id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = newClusterId();
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, `${id}\n`);
+  return id;
+}
+
+/** The template of a node's server.properties and its values. */
+export function kafkaNodeConfig(
+  config: StackConfig,
+  node: KafkaNode,
+  dataDir: string,
+): [string, Record<string, string | number>] {
   const { host } = config;
-  const { port, controllerPort, heapMb } = config.kafka;
-  const dataDir = join(config.dataDir, 'kafka');
-  const configFile = join(config.confDir, 'kafka.properties');
-  const proc = managedProcess(config.runDir, config.logDir, 'kafka');
+  const common = { KAFKA_HOST: host, KAFKA_PORT: node.port, CONTROLLER_PORT: node.controllerPort, DATA_DIR: dataDir };
+  if (config.topology === 'single') return ['kafka-broker.properties.template', common];
+  return [
+    'kafka-cluster-broker.properties.template',
+    {
+      ...common,
+      NODE_ID: node.id,
+      QUORUM_VOTERS: config.kafka.nodes.map((n) => `${n.id}@${host}:${n.controllerPort}`).join(','),
+      // The broker's own internal topics cannot have more replicas than the stack has nodes.
+      REPLICATION_FACTOR: Math.min(config.kafka.replicationFactor, config.kafka.nodes.length),
+      MIN_ISR: Math.min(config.kafka.minInsyncReplicas, config.kafka.nodes.length),
+    },
+  ];
+}
+
+/**
+ * Apache Kafka 4.x in KRaft mode. `single`: one node, broker and controller in one process.
+ * `cluster`: one component per node (kafka-1..3), each broker and controller, a static
+ * three-voter quorum.
+ */
+export function kafkaComponent({ config, versions }: ComponentContext, node?: KafkaNode): Component {
+  const { host } = config;
+  const { heapMb } = config.kafka;
+  const self = node ?? (config.kafka.nodes[0] as KafkaNode);
+  const cluster = config.topology === 'cluster';
+  const { port, controllerPort } = self;
+  const dataDir = join(config.dataDir, self.name);
+  const configFile = join(config.confDir, `${self.name}.properties`);
+  const proc = managedProcess(config.runDir, config.logDir, self.name);
   let libsDir = '';
 
   const kafka = new Kafka({
@@ -27,35 +75,36 @@ export function kafkaComponent({ config, versions }: ComponentContext): Componen
     retry: { retries: 0 },
   });
 
+  const renderConfig = (): void => {
+    const [template, values] = kafkaNodeConfig(config, self, dataDir);
+    writeConfig(template, configFile, values);
+  };
+
   return {
-    name: 'kafka',
+    name: self.name,
     address: `${host}:${port}`,
     ports: [port, controllerPort],
     process: proc,
     dependsOn: [],
-    dataDirs: [dataDir],
+    ...(cluster ? { startGroup: KAFKA_START_GROUP } : {}),
+    dataDirs: cluster ? [dataDir, join(config.dataDir, 'kafka-cluster.id')] : [dataDir],
 
     async prepare() {
       const java = findJava('kafka', 17, 'KAFKA_JAVA_HOME');
       libsDir = await fetchKafkaLibs(config, versions, 'kafka');
-      writeConfig('kafka-broker.properties.template', configFile, {
-        KAFKA_HOST: host,
-        KAFKA_PORT: port,
-        CONTROLLER_PORT: controllerPort,
-        DATA_DIR: dataDir,
-      });
+      renderConfig();
       if (existsSync(join(dataDir, 'meta.properties'))) return;
-      // A new log directory is formatted once with a fresh cluster id (KRaft, dynamic quorum).
-      const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+      // A new log directory is formatted once: single node with a fresh cluster id (dynamic
+      // quorum, --standalone); a cluster node with the cluster's shared id (static quorum).
       const format = spawnSync(
         java.bin,
         [
           ...kafkaJvmArgs(config, libsDir, 'kafka-format', 256),
           'kafka.tools.StorageTool',
           'format',
-          '--standalone',
+          ...(cluster ? [] : ['--standalone']),
           '--cluster-id',
-          clusterId,
+          cluster ? clusterIdOf(config) : newClusterId(),
           '--config',
           configFile,
           '--ignore-formatted',
@@ -64,7 +113,7 @@ export function kafkaComponent({ config, versions }: ComponentContext): Componen
       );
       if (format.status !== 0) {
         throw new StackError(
-          'kafka',
+          self.name,
           `formatting the KRaft log directory failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-5).join(' | ')}`,
         );
       }
@@ -72,18 +121,19 @@ export function kafkaComponent({ config, versions }: ComponentContext): Componen
 
     async launch() {
       const java = findJava('kafka', 17, 'KAFKA_JAVA_HOME');
-      return startDetached(proc, {
-        command: java.bin,
-        args: [...kafkaJvmArgs(config, libsDir, 'kafka', heapMb), 'kafka.Kafka', configFile],
-      });
+      return startDetached(
+        proc,
+        niced(config.nice, java.bin, [...kafkaJvmArgs(config, libsDir, self.name, heapMb), 'kafka.Kafka', configFile]),
+      );
     },
 
     async healthy() {
       const admin = kafka.admin();
       try {
         await admin.connect();
-        const cluster = await admin.describeCluster();
-        return cluster.brokers.length > 0 && cluster.controller !== null;
+        const described = await admin.describeCluster();
+        // Metadata lists unfenced brokers only: this node is registered and serving.
+        return described.controller !== null && described.brokers.some((b) => b.nodeId === self.id);
       } finally {
         await admin.disconnect();
       }

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { endpointsOf } from '../config';
 import { StackError } from '../errors';
 import { ensureDebianPackage } from '../install';
-import { managedProcess, startDetached } from '../processes';
+import { managedProcess, niced, startDetached } from '../processes';
 import type { Component, ComponentContext } from './component';
 
 const MIN_MAJOR = 15;
@@ -124,7 +124,7 @@ export function postgresComponent({ config }: ComponentContext): Component {
         shared_buffers: '256MB',
       };
       const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-      return startDetached(proc, { command: join(binDir(), 'postgres'), args, ...(serverUser() ?? {}) });
+      return startDetached(proc, { ...niced(config.nice, join(binDir(), 'postgres'), args), ...(serverUser() ?? {}) });
     },
 
     async healthy() {

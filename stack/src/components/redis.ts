@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { ensureDebianPackage, onPath } from '../install';
-import { managedProcess, startDetached } from '../processes';
+import { managedProcess, niced, startDetached } from '../processes';
 import type { Component, ComponentContext } from './component';
 
 export function redisComponent({ config }: ComponentContext): Component {
@@ -58,7 +58,7 @@ export function redisComponent({ config }: ComponentContext): Component {
         '--daemonize',
         'no',
       ];
-      return startDetached(proc, { command: 'redis-server', args });
+      return startDetached(proc, niced(config.nice, 'redis-server', args));
     },
 
     async healthy() {

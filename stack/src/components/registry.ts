@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { StackError } from '../errors';
 import { findJava } from '../java';
 import { fetchFromMaven } from '../maven';
-import { managedProcess, startDetached } from '../processes';
+import { managedProcess, niced, startDetached } from '../processes';
 import type { Component, ComponentContext } from './component';
 
 /**
@@ -60,7 +60,7 @@ export function registryComponent({ config, versions }: ComponentContext): Compo
         '-jar',
         join(appDir, 'quarkus-run.jar'),
       ];
-      return startDetached(proc, { command: java.bin, args, cwd: appDir });
+      return startDetached(proc, { ...niced(config.nice, java.bin, args), cwd: appDir });
     },
 
     async healthy() {

@@ -42,6 +42,7 @@ export class GroupConsumer {
       sessionTimeout: o.sessionTimeoutMs,
       heartbeatInterval: Math.floor(o.sessionTimeoutMs / 3),
       maxWaitTimeInMs: 100,
+      readUncommitted: false, // committed records only (kafkajs' default, stated: Connect may write in transactions)
     });
     const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
