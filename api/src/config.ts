@@ -1,3 +1,4 @@
+import { TRANSACTION_LIMITS } from '@outbox/db';
 import { endpointsOf, loadStackConfig, parseEnv } from '@outbox/stack';
 import { z } from 'zod';
 
@@ -10,6 +11,13 @@ export interface ApiConfig {
   databasePoolMax: number;
   /** How long a request waits for a pooled connection before it answers 503 TRY_AGAIN. */
   databasePoolTimeoutMs: number;
+  /**
+   * Server-side limits of every database session of the api (startup parameters of each pooled
+   * connection): a lock wait or a statement over them is aborted by PostgreSQL (55P03, 57014),
+   * atomically, and answers 503 TRY_AGAIN.
+   */
+  databaseLockTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
   redisUrl: string;
   schemaRegistryUrl: string;
   streamerUrl: string;
@@ -32,6 +40,8 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: positiveInt.default(20),
   DATABASE_POOL_TIMEOUT_MS: positiveInt.default(5000),
+  DATABASE_LOCK_TIMEOUT_MS: positiveInt.default(TRANSACTION_LIMITS.lockTimeoutMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(TRANSACTION_LIMITS.statementTimeoutMs),
   REDIS_URL: z.string().url().optional(),
   SCHEMA_REGISTRY_URL: z.string().url().optional(),
   STREAMER_URL: z.string().url().default('http://127.0.0.1:3001'),
@@ -54,6 +64,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     databaseUrl: e.DATABASE_URL ?? stack.postgresUrl('commerce'),
     databasePoolMax: e.DATABASE_POOL_MAX,
     databasePoolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
+    databaseLockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     redisUrl: e.REDIS_URL ?? stack.redisUrl,
     schemaRegistryUrl: e.SCHEMA_REGISTRY_URL ?? stack.registryUrl,
     streamerUrl: e.STREAMER_URL,

@@ -1,19 +1,16 @@
-import { createCommerceClient } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
 import { startTracing } from '@outbox/telemetry';
 import Redis from 'ioredis';
 import { buildApp } from './app';
 import { loadApiConfig } from './config';
+import { createApiDatabase } from './db/client';
 import { cleanupOutbox } from './jobs/outbox-cleanup';
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const tracing = startTracing({ serviceName: 'commerce-api' });
-  // A request never waits forever for a pooled connection: after the timeout it is a 503 TRY_AGAIN.
-  const db = createCommerceClient(config.databaseUrl, {
-    max: config.databasePoolMax,
-    connectionTimeoutMillis: config.databasePoolTimeoutMs,
-  });
+  // Pool timeout and the server-side lock/statement limits on every connection (db/client.ts).
+  const db = createApiDatabase(config);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   // Schemas are registered before the first request (idempotent; BACKWARD per subject).
   const codec = await EventCodec.connect(config.schemaRegistryUrl);

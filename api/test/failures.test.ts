@@ -2,25 +2,49 @@ import { randomUUID } from 'node:crypto';
 import { createOutboxWriter } from '../src/outbox/outbox-writer';
 import { createProduct, http, member, outboxOf, startTestApi, type TestApi } from './support';
 
-/** A failing request leaves no business change and no outbox row. */
+/**
+ * A failing request leaves no business change and no outbox row: the transaction boundary.
+ * Two injected failures, each after the business rows are written:
+ * - `refusing`: its outbox writer hands the statement a row whose id is already in the outbox,
+ *   so PostgreSQL refuses the outbox INSERT (23505) inside the very statement (likes, views)
+ *   or transaction (orders, payments) that wrote the business rows. Had the business row been
+ *   written by a statement or transaction of its own (a split), it would stay: these tests fail.
+ * - `throwing`: the writer inserts the rows, then throws, inside the transaction (orders,
+ *   payments: the transaction must roll back what it already wrote).
+ */
 describe('failed requests change nothing', () => {
   let api: TestApi;
-  let failing: TestApi;
+  let refusing: TestApi;
+  let throwing: TestApi;
+  let takenId: string;
   beforeAll(async () => {
     api = await startTestApi();
-    // Same database; its outbox writer writes the rows and then throws, inside the transaction.
     const real = createOutboxWriter(api.codec);
-    failing = await startTestApi({
+    // An outbox row id that exists: any row of a like made through the normal api.
+    const productId = await createProduct(api, 1);
+    await http(api, 'POST', `/products/${productId}/likes`, { headers: member('f-0') });
+    takenId = (await outboxOf(api, productId))[0]!.id;
+    refusing = await startTestApi({
       outbox: {
-        async write(tx, events) {
-          await real.write(tx, events);
-          throw new Error('injected failure after the outbox insert');
-        },
+        write: (events, statement) =>
+          real.write(events, (rows) =>
+            statement(rows.map((r, i) => (i === rows.length - 1 ? { ...r, id: takenId } : r))),
+          ),
+      },
+    });
+    throwing = await startTestApi({
+      outbox: {
+        write: (events, statement) =>
+          real.write(events, async (rows) => {
+            await statement(rows);
+            throw new Error('injected failure after the outbox insert');
+          }),
       },
     });
   });
   afterAll(async () => {
-    await failing.close();
+    await throwing.close();
+    await refusing.close();
     await api.close();
   });
 
@@ -32,16 +56,19 @@ describe('failed requests change nothing', () => {
     outbox: (await outboxOf(api, productId)).length,
   });
 
-  it('an error thrown inside the transaction rolls back the like, view and order with their outbox rows', async () => {
+  it('an outbox row the database refuses rolls back the like, unlike, view and order written with it', async () => {
     const productId = await createProduct(api, 5);
+    // A like to unlike, made through the normal api.
+    await http(api, 'POST', `/products/${productId}/likes`, { headers: member('f-1b') });
     const before = await snapshot(productId);
-    const like = await http(failing, 'POST', `/products/${productId}/likes`, { headers: member('f-1') });
-    const view = await http(failing, 'POST', `/products/${productId}/views`, { headers: member('f-1') });
-    const order = await http(failing, 'POST', '/orders', {
+    const like = await http(refusing, 'POST', `/products/${productId}/likes`, { headers: member('f-1') });
+    const unlike = await http(refusing, 'DELETE', `/products/${productId}/likes`, { headers: member('f-1b') });
+    const view = await http(refusing, 'POST', `/products/${productId}/views`, { headers: member('f-1') });
+    const order = await http(refusing, 'POST', '/orders', {
       headers: member('f-1'),
       body: { items: [{ productId, quantity: 2 }] },
     });
-    expect([like.status, view.status, order.status]).toEqual([500, 500, 500]);
+    expect([like.status, unlike.status, view.status, order.status]).toEqual([500, 500, 500, 500]);
     expect(like.body).toEqual({
       statusCode: 500,
       code: 'INTERNAL',
@@ -50,21 +77,39 @@ describe('failed requests change nothing', () => {
     });
     expect(await snapshot(productId)).toEqual(before);
     expect(await api.db.order.count({ where: { memberId: 'f-1' } })).toBe(0);
+    expect(await api.db.outbox.count({ where: { id: takenId } })).toBe(1);
   });
 
-  it('an error inside a payment leaves the order CREATED and the stock decreased', async () => {
+  it('an error thrown inside the transaction after the outbox insert rolls back the order', async () => {
     const productId = await createProduct(api, 5);
-    const order = await http(api, 'POST', '/orders', {
-      headers: member('f-2'),
+    const before = await snapshot(productId);
+    const order = await http(throwing, 'POST', '/orders', {
+      headers: member('f-1c'),
       body: { items: [{ productId, quantity: 2 }] },
     });
-    const orderId = order.body.id as string;
-    const res = await http(failing, 'POST', `/orders/${orderId}/payment`, { body: { result: 'failed', reason: 'x' } });
-    expect(res.status).toBe(500);
-    expect((await api.db.order.findUnique({ where: { id: orderId } }))?.status).toBe('CREATED');
-    expect(await api.db.payment.count({ where: { orderId } })).toBe(0);
-    expect((await api.db.product.findUnique({ where: { id: productId } }))?.stock).toBe(3);
-    expect((await outboxOf(api, orderId)).map((r) => r.type)).toEqual(['ORDER_CREATED']);
+    expect(order.status).toBe(500);
+    expect(await snapshot(productId)).toEqual(before);
+    expect(await api.db.order.count({ where: { memberId: 'f-1c' } })).toBe(0);
+  });
+
+  it('a failure inside a payment leaves the order CREATED and the stock decreased', async () => {
+    const productId = await createProduct(api, 5);
+    for (const failing of [refusing, throwing]) {
+      const order = await http(api, 'POST', '/orders', {
+        headers: member('f-2'),
+        body: { items: [{ productId, quantity: 2 }] },
+      });
+      const orderId = order.body.id as string;
+      const stock = (await api.db.product.findUnique({ where: { id: productId } }))?.stock;
+      const res = await http(failing, 'POST', `/orders/${orderId}/payment`, {
+        body: { result: 'failed', reason: 'x' },
+      });
+      expect(res.status).toBe(500);
+      expect((await api.db.order.findUnique({ where: { id: orderId } }))?.status).toBe('CREATED');
+      expect(await api.db.payment.count({ where: { orderId } })).toBe(0);
+      expect((await api.db.product.findUnique({ where: { id: productId } }))?.stock).toBe(stock);
+      expect((await outboxOf(api, orderId)).map((r) => r.type)).toEqual(['ORDER_CREATED']);
+    }
   });
 
   it('a 409 (not enough stock for the second item) rolls back the first item too', async () => {

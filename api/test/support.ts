@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { applyMigrations, commerceMigrationsDir, createCommerceClient, type CommerceClient } from '@outbox/db';
+import { applyMigrations, commerceMigrationsDir, type CommerceClient } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
 import type { FastifyInstance } from 'fastify';
 import Redis from 'ioredis';
 import { buildApp, type AppDeps } from '../src/app';
 import { loadApiConfig, type ApiConfig } from '../src/config';
+import { createApiDatabase } from '../src/db/client';
 
 /**
  * A real api on a real port, wired to the test-profile stack (PostgreSQL, Redis, registry).
@@ -26,7 +27,8 @@ export async function startTestApi(overrides: Partial<AppDeps> = {}): Promise<Te
   const config = { ...loadApiConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' }) };
   migrated ??= applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: commerceMigrationsDir });
   await migrated;
-  const db = createCommerceClient(config.databaseUrl, { max: 30 });
+  // The api's own client (db/client.ts): the same session limits as in production.
+  const db = createApiDatabase(config, { max: 30 });
   const redis = new Redis(config.redisUrl);
   const codec = await EventCodec.connect(config.schemaRegistryUrl);
   const app = await buildApp(config, { db, redis, codec, ...overrides });

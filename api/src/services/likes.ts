@@ -1,7 +1,9 @@
-import { inTransaction, type CommerceClient } from '@outbox/db';
-import { newEvent } from '@outbox/events';
-import type { OutboxWriter } from '../outbox/outbox-writer';
-import { requireProduct } from './products';
+import type { CommerceClient } from '@outbox/db';
+import { newEvent, type CommerceEvent } from '@outbox/events';
+import { LIKE, outboxSlots, UNLIKE, type HotWriteResult, type OutboxSlot } from '../db/hot-writes';
+import type { SlottedStatement } from '../db/statement';
+import { ApiError } from '../errors';
+import type { OutboxRow, OutboxWriter } from '../outbox/outbox-writer';
 
 export interface LikeResult {
   productId: string;
@@ -14,8 +16,8 @@ export interface LikeResult {
 /**
  * Likes are idempotent per (member, product): the primary key decides, so two concurrent likes
  * by one member write one row and one event, and an unlike of a product not liked writes nothing.
- * The statements are raw SQL (still through Prisma's transaction): the like is the hottest
- * write route, and Prisma's query building costs more CPU than the database work (README, Performance).
+ * Each is ONE statement (db/hot-writes.ts): the product check, the like and its outbox row in a
+ * single round trip, atomic as any statement is.
  */
 export class LikeService {
   constructor(
@@ -23,23 +25,32 @@ export class LikeService {
     private readonly outbox: OutboxWriter,
   ) {}
 
-  like(productId: string, memberId: string): Promise<LikeResult> {
-    return inTransaction(this.db, async (tx) => {
-      await requireProduct(tx, productId);
-      const count = await tx.$executeRaw`
-        INSERT INTO product_likes (member_id, product_id) VALUES (${memberId}, ${productId}::uuid) ON CONFLICT DO NOTHING`;
-      if (count === 1) await this.outbox.write(tx, [newEvent('PRODUCT_LIKED', productId, { memberId })]);
-      return { productId, memberId, liked: true, changed: count === 1 };
-    });
+  async like(productId: string, memberId: string): Promise<LikeResult> {
+    const changed = await this.run(LIKE, newEvent('PRODUCT_LIKED', productId, { memberId }), memberId);
+    return { productId, memberId, liked: true, changed };
   }
 
-  unlike(productId: string, memberId: string): Promise<LikeResult> {
-    return inTransaction(this.db, async (tx) => {
-      await requireProduct(tx, productId);
-      const count = await tx.$executeRaw`
-        DELETE FROM product_likes WHERE member_id = ${memberId} AND product_id = ${productId}::uuid`;
-      if (count === 1) await this.outbox.write(tx, [newEvent('PRODUCT_UNLIKED', productId, { memberId })]);
-      return { productId, memberId, liked: false, changed: count === 1 };
+  async unlike(productId: string, memberId: string): Promise<LikeResult> {
+    const changed = await this.run(UNLIKE, newEvent('PRODUCT_UNLIKED', productId, { memberId }), memberId);
+    return { productId, memberId, liked: false, changed };
+  }
+
+  /** Runs the statement; true when it changed the like (and wrote the event). */
+  private async run(
+    statement: SlottedStatement<'productId' | 'memberId' | OutboxSlot>,
+    event: CommerceEvent,
+    memberId: string,
+  ): Promise<boolean> {
+    const productId = event.aggregateId;
+    const result = await this.outbox.write([event], async (rows) => {
+      const [r] = await this.db.$queryRaw<HotWriteResult[]>(
+        statement.bind({ productId, memberId, ...outboxSlots(rows[0] as OutboxRow) }),
+      );
+      if (!r) throw new Error(`${statement.name}: the statement returned no row`);
+      return { result: r, rowsWritten: r.written };
     });
+    if (result.found === 0)
+      throw new ApiError('PRODUCT_NOT_FOUND', `product ${productId} does not exist`, { productId });
+    return result.written === 1;
   }
 }

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { commerce, inTransaction, type CommerceClient } from '@outbox/db';
+import { commerce, type CommerceClient } from '@outbox/db';
 import { newEvent, type CommerceEvent } from '@outbox/events';
 import { ApiError } from '../errors';
-import type { OutboxWriter, Tx } from '../outbox/outbox-writer';
+import { apiTransaction } from '../db/client';
+import { insertOutboxRows, type OutboxRow, type OutboxWriter, type Tx } from '../outbox/outbox-writer';
 
 export interface OrderItemInput {
   productId: string;
@@ -33,10 +34,19 @@ export interface OrderResponse {
   replayed: boolean;
 }
 
-const isUniqueViolation = (err: unknown): boolean =>
-  err instanceof commerce.Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+/**
+ * The unique constraint that refused a row (SQLSTATE 23505 through the pg adapter: its index
+ * name), or undefined when the error is something else.
+ */
+const violatedUniqueIndex = (err: unknown): string | undefined => {
+  if (!(err instanceof commerce.Prisma.PrismaClientKnownRequestError)) return undefined;
+  const cause = (err.meta?.driverAdapterError as { cause?: { kind?: unknown; constraint?: { index?: unknown } } })
+    ?.cause;
+  if (cause?.kind !== 'UniqueConstraintViolation') return err.code === 'P2002' ? '' : undefined;
+  return typeof cause.constraint?.index === 'string' ? cause.constraint.index : '';
+};
 
-/** Items sorted by product id: concurrent orders lock rows in one order, so they never deadlock. */
+/** Items sorted by product id: the order of their events (the database locks rows in its own id order). */
 const byProduct = <T extends { productId: string }>(items: T[]): T[] =>
   [...items].sort((a, b) => a.productId.localeCompare(b.productId));
 
@@ -76,28 +86,19 @@ export class OrderService {
       if (stored) return stored;
     }
     try {
-      return await inTransaction(this.db, async (tx) => {
-        const order = await this.createInTx(tx, memberId, items, couponId);
-        if (idempotencyKey) {
-          await tx.idempotencyKey.create({
-            data: {
-              memberId,
-              key: idempotencyKey,
-              requestHash,
-              responseStatus: 201,
-              responseBody: order as unknown as commerce.Prisma.InputJsonValue,
-            },
-          });
-        }
+      return await apiTransaction(this.db, async (tx) => {
+        const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash } : undefined;
+        const order = await this.createInTx(tx, memberId, items, couponId, idempotency);
         return { statusCode: 201, body: order, replayed: false };
       });
     } catch (err) {
       // A concurrent request with the same key committed first: answer with its response.
-      if (idempotencyKey && isUniqueViolation(err)) {
+      const index = violatedUniqueIndex(err);
+      if (idempotencyKey && index === 'idempotency_keys_pkey') {
         const stored = await this.storedResponse(memberId, idempotencyKey, requestHash);
         if (stored) return stored;
       }
-      if (couponId && isUniqueViolation(err)) {
+      if (couponId && index === 'orders_coupon_id_key') {
         throw new ApiError('COUPON_ALREADY_USED', `coupon ${couponId} was already used`, { couponId });
       }
       throw err;
@@ -113,36 +114,56 @@ export class OrderService {
     return { statusCode: stored.responseStatus, body: stored.responseBody as unknown as OrderDto, replayed: true };
   }
 
+  /**
+   * Two statements in one transaction (plus BEGIN and COMMIT):
+   * 1. every item's stock decreased (rows locked in id order; `stock >= quantity` decides the
+   *    winner for the last units) and the coupon read;
+   * 2. after the events are encoded: the order, its items, its outbox rows and the stored
+   *    Idempotency-Key response, together.
+   * Not one statement: the events carry what statement 1 decides (unit prices, remaining
+   * stock, the coupon's discount, the total), and they are Avro-encoded in the api, between the two.
+   */
   private async createInTx(
     tx: Tx,
     memberId: string,
     items: OrderItemInput[],
     couponId: string | undefined,
+    idempotency: { key: string; requestHash: string } | undefined,
   ): Promise<OrderDto> {
+    const { sql, empty } = commerce.Prisma;
     const orderId = randomUUID();
+    const sorted = byProduct(items);
+    const decreased = await tx.$queryRaw<
+      {
+        product_id: string;
+        stock: number;
+        price: number;
+        coupon_discount: number | null;
+        coupon_used: boolean | null;
+      }[]
+    >`
+      WITH wanted AS (
+        SELECT * FROM unnest(${sorted.map((i) => i.productId)}::uuid[], ${sorted.map((i) => i.quantity)}::int[])
+          AS w(product_id, quantity)
+      ), locked AS (
+        SELECT p.id FROM products p JOIN wanted w ON w.product_id = p.id ORDER BY p.id FOR NO KEY UPDATE OF p
+      ), decreased AS (
+        UPDATE products p SET stock = p.stock - w.quantity, updated_at = now()
+        FROM wanted w, locked l
+        WHERE p.id = w.product_id AND l.id = p.id AND p.stock >= w.quantity
+        RETURNING p.id, p.stock, p.price
+      ), coupon AS (
+        SELECT c.discount, EXISTS (SELECT 1 FROM orders o WHERE o.coupon_id = c.id) AS used
+        FROM coupons c WHERE c.id = ${couponId ?? null}::uuid
+      )
+      SELECT d.id::text AS product_id, d.stock, d.price,
+        (SELECT discount FROM coupon) AS coupon_discount, (SELECT used FROM coupon) AS coupon_used
+      FROM decreased d`;
+    const byId = new Map(decreased.map((row) => [row.product_id, row]));
     const lines: { productId: string; quantity: number; unitPrice: number; remainingStock: number }[] = [];
-    for (const item of byProduct(items)) {
-      const updated = await tx.$queryRaw<{ stock: number; price: number }[]>`
-        UPDATE products SET stock = stock - ${item.quantity}, updated_at = now()
-        WHERE id = ${item.productId}::uuid AND stock >= ${item.quantity}
-        RETURNING stock, price`;
-      const row = updated[0];
-      if (!row) {
-        const product = await tx.product.findUnique({ where: { id: item.productId }, select: { stock: true } });
-        if (!product)
-          throw new ApiError('PRODUCT_NOT_FOUND', `product ${item.productId} does not exist`, {
-            productId: item.productId,
-          });
-        throw new ApiError(
-          'INSUFFICIENT_STOCK',
-          `product ${item.productId} has ${product.stock} in stock, ${item.quantity} requested`,
-          {
-            productId: item.productId,
-            requested: item.quantity,
-            available: product.stock,
-          },
-        );
-      }
+    for (const item of sorted) {
+      const row = byId.get(item.productId.toLowerCase());
+      if (!row) throw await this.notDecreased(tx, item);
       lines.push({
         productId: item.productId,
         quantity: item.quantity,
@@ -153,29 +174,16 @@ export class OrderService {
 
     let discount = 0;
     if (couponId) {
-      const coupon = await tx.coupon.findUnique({
-        where: { id: couponId },
-        include: { order: { select: { id: true } } },
-      });
-      if (!coupon) throw new ApiError('COUPON_NOT_FOUND', `coupon ${couponId} does not exist`, { couponId });
-      if (coupon.order) throw new ApiError('COUPON_ALREADY_USED', `coupon ${couponId} was already used`, { couponId });
-      discount = coupon.discount;
+      const first = decreased[0];
+      if (first?.coupon_discount === null || first?.coupon_discount === undefined)
+        throw new ApiError('COUPON_NOT_FOUND', `coupon ${couponId} does not exist`, { couponId });
+      if (first.coupon_used)
+        throw new ApiError('COUPON_ALREADY_USED', `coupon ${couponId} was already used`, { couponId });
+      discount = first.coupon_discount;
     }
     const subtotal = lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
     const appliedDiscount = Math.min(discount, subtotal);
     const totalAmount = subtotal - appliedDiscount;
-
-    const order = await tx.order.create({
-      data: {
-        id: orderId,
-        memberId,
-        status: 'CREATED',
-        totalAmount,
-        discount: appliedDiscount,
-        couponId: couponId ?? null,
-        items: { create: lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })) },
-      },
-    });
 
     const orderItems = lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice }));
     const events: CommerceEvent[] = [newEvent('ORDER_CREATED', orderId, { memberId, items: orderItems, totalAmount })];
@@ -189,18 +197,60 @@ export class OrderService {
         }),
       );
     }
-    await this.outbox.write(tx, events);
-
-    return {
-      id: order.id,
+    const order: Omit<OrderDto, 'createdAt'> = {
+      id: orderId,
       memberId,
-      status: order.status,
+      status: 'CREATED',
       items: orderItems,
       discount: appliedDiscount,
       totalAmount,
-      couponId: order.couponId,
-      createdAt: order.createdAt.toISOString(),
+      couponId: couponId ?? null,
     };
+
+    return this.outbox.write(events, async (rows: OutboxRow[]) => {
+      // created_at in milliseconds, so the stored Idempotency-Key response says what the row says.
+      const [created] = await tx.$queryRaw<{ created_at: string }[]>`
+        WITH new_order AS (
+          INSERT INTO orders (id, member_id, status, total_amount, discount, coupon_id, created_at, updated_at)
+          VALUES (${orderId}::uuid, ${memberId}, 'CREATED', ${totalAmount}, ${appliedDiscount}, ${couponId ?? null}::uuid,
+            date_trunc('milliseconds', now()), now())
+          RETURNING id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+        ), order_items AS (
+          INSERT INTO order_items (order_id, product_id, quantity, unit_price)
+          SELECT n.id, i.product_id, i.quantity, i.unit_price
+          FROM new_order n, unnest(${lines.map((l) => l.productId)}::uuid[], ${lines.map((l) => l.quantity)}::int[],
+            ${lines.map((l) => l.unitPrice)}::int[]) AS i(product_id, quantity, unit_price)
+        ), outbox_rows AS (
+          ${insertOutboxRows(rows)}
+        )${
+          idempotency
+            ? sql`, stored_response AS (
+          INSERT INTO idempotency_keys (member_id, key, request_hash, response_status, response_body)
+          SELECT ${memberId}, ${idempotency.key}, ${idempotency.requestHash}, 201,
+            ${JSON.stringify(order)}::jsonb || jsonb_build_object('createdAt', n.created_at)
+          FROM new_order n
+        )`
+            : empty
+        }
+        SELECT created_at FROM new_order`;
+      if (!created) throw new Error('order: the statement returned no row');
+      return { result: { ...order, createdAt: created.created_at }, rowsWritten: rows.length };
+    });
+  }
+
+  /** Why an item's stock was not decreased: the product does not exist, or has too little stock. */
+  private async notDecreased(tx: Tx, item: OrderItemInput): Promise<ApiError> {
+    const [product] = await tx.$queryRaw<{ stock: number }[]>`
+      SELECT stock FROM products WHERE id = ${item.productId}::uuid`;
+    if (!product)
+      return new ApiError('PRODUCT_NOT_FOUND', `product ${item.productId} does not exist`, {
+        productId: item.productId,
+      });
+    return new ApiError(
+      'INSUFFICIENT_STOCK',
+      `product ${item.productId} has ${product.stock} in stock, ${item.quantity} requested`,
+      { productId: item.productId, requested: item.quantity, available: product.stock },
+    );
   }
 
   /**
@@ -209,52 +259,75 @@ export class OrderService {
    * in the same transaction (STOCK_INCREASED per item).
    */
   settlePayment(orderId: string, result: 'completed' | 'failed', reason: string | undefined): Promise<PaymentDto> {
-    return inTransaction(this.db, async (tx) => {
-      const status = result === 'completed' ? 'PAID' : 'FAILED';
-      const { count } = await tx.order.updateMany({ where: { id: orderId, status: 'CREATED' }, data: { status } });
-      const order = await tx.order.findUnique({ where: { id: orderId }, include: { items: true } });
-      if (!order) throw new ApiError('ORDER_NOT_FOUND', `order ${orderId} does not exist`, { orderId });
-      if (count === 0)
+    const status = result === 'completed' ? 'PAID' : 'FAILED';
+    const restock = result === 'failed';
+    // Two statements in one transaction, as for orders: the STOCK_INCREASED events carry the
+    // stock the first statement leaves, and are encoded before the second writes them.
+    return apiTransaction(this.db, async (tx) => {
+      const settled = await tx.$queryRaw<
+        { total_amount: number; product_id: string | null; quantity: number | null; stock: number | null }[]
+      >`
+        WITH settled AS (
+          UPDATE orders SET status = ${status}, updated_at = now()
+          WHERE id = ${orderId}::uuid AND status = 'CREATED'
+          RETURNING id, total_amount
+        ), items AS (
+          SELECT i.product_id, i.quantity FROM order_items i JOIN settled s ON s.id = i.order_id WHERE ${restock}
+        ), locked AS (
+          SELECT p.id FROM products p JOIN items i ON i.product_id = p.id ORDER BY p.id FOR NO KEY UPDATE OF p
+        ), restored AS (
+          UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()
+          FROM items i, locked l
+          WHERE p.id = i.product_id AND l.id = p.id
+          RETURNING p.id, i.quantity, p.stock
+        )
+        SELECT s.total_amount, r.id::text AS product_id, r.quantity, r.stock
+        FROM settled s LEFT JOIN restored r ON true`;
+      const first = settled[0];
+      if (!first) {
+        const [order] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM orders WHERE id = ${orderId}::uuid`;
+        if (!order) throw new ApiError('ORDER_NOT_FOUND', `order ${orderId} does not exist`, { orderId });
         throw new ApiError('ORDER_ALREADY_SETTLED', `order ${orderId} is already ${order.status}`, {
           orderId,
           status: order.status,
         });
+      }
 
-      const payment = await tx.payment.create({
-        data: {
-          orderId,
-          status: result === 'completed' ? 'COMPLETED' : 'FAILED',
-          amount: order.totalAmount,
-          reason: reason ?? null,
-        },
-      });
+      const amount = first.total_amount;
       const events: CommerceEvent[] = [];
-      if (result === 'completed') {
-        events.push(newEvent('PAYMENT_COMPLETED', orderId, { amount: order.totalAmount }));
+      if (!restock) {
+        events.push(newEvent('PAYMENT_COMPLETED', orderId, { amount }));
       } else {
-        const items = byProduct(order.items).map(({ productId, quantity }) => ({ productId, quantity }));
+        const restored = byProduct(
+          settled.flatMap((r) =>
+            r.product_id === null ? [] : [{ productId: r.product_id, quantity: r.quantity ?? 0, stock: r.stock ?? 0 }],
+          ),
+        );
+        const items = restored.map(({ productId, quantity }) => ({ productId, quantity }));
         events.push(newEvent('PAYMENT_FAILED', orderId, { reason: reason ?? 'unspecified', items }));
-        for (const item of items) {
-          const product = await tx.product.update({
-            where: { id: item.productId },
-            data: { stock: { increment: item.quantity } },
-            select: { stock: true },
-          });
+        for (const item of restored) {
           events.push(
             newEvent('STOCK_INCREASED', item.productId, {
               quantity: item.quantity,
-              remainingStock: product.stock,
+              remainingStock: item.stock,
               orderId,
             }),
           );
         }
       }
-      await this.outbox.write(tx, events);
-      return {
-        orderId,
-        status,
-        payment: { id: payment.id, status: payment.status, amount: payment.amount, reason: payment.reason },
-      };
+      return this.outbox.write(events, async (rows: OutboxRow[]) => {
+        const [payment] = await tx.$queryRaw<{ id: string; status: string; amount: number; reason: string | null }[]>`
+          WITH payment AS (
+            INSERT INTO payments (order_id, status, amount, reason)
+            VALUES (${orderId}::uuid, ${restock ? 'FAILED' : 'COMPLETED'}, ${amount}, ${reason ?? null})
+            RETURNING id::text AS id, status, amount, reason
+          ), outbox_rows AS (
+            ${insertOutboxRows(rows)}
+          )
+          SELECT * FROM payment`;
+        if (!payment) throw new Error('payment: the statement returned no row');
+        return { result: { orderId, status, payment }, rowsWritten: rows.length };
+      });
     });
   }
 }

@@ -1,8 +1,9 @@
-import { inTransaction, type CommerceClient } from '@outbox/db';
+import type { CommerceClient } from '@outbox/db';
 import { newEvent } from '@outbox/events';
 import { productEntry, productListEntry, type ProductCache } from '../cache/product-cache';
+import { outboxSlots, VIEW, type HotWriteResult } from '../db/hot-writes';
 import { ApiError } from '../errors';
-import type { OutboxWriter, Tx } from '../outbox/outbox-writer';
+import type { OutboxRow, OutboxWriter } from '../outbox/outbox-writer';
 
 export interface ProductDto {
   id: string;
@@ -48,12 +49,6 @@ function toDto(p: {
   };
 }
 
-/** Throws PRODUCT_NOT_FOUND unless the product exists (inside the caller's transaction; raw SQL, as every product write runs it). */
-export async function requireProduct(tx: Tx, id: string): Promise<void> {
-  const found = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM products WHERE id = ${id}::uuid`;
-  if (found.length === 0) throw new ApiError('PRODUCT_NOT_FOUND', `product ${id} does not exist`, { productId: id });
-}
-
 export class ProductService {
   constructor(
     private readonly db: CommerceClient,
@@ -91,16 +86,19 @@ export class ProductService {
     return { page: value as ProductPage, cached: hit };
   }
 
-  /** Records a view and its PRODUCT_VIEWED event in one transaction (raw SQL: a hot write route, like likes). */
+  /** Records a view and its PRODUCT_VIEWED event: ONE statement (db/hot-writes.ts), one round trip. */
   async view(productId: string, memberId: string | undefined): Promise<{ viewId: string }> {
-    return inTransaction(this.db, async (tx) => {
-      await requireProduct(tx, productId);
-      const [view] = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO product_views (product_id, member_id) VALUES (${productId}::uuid, ${memberId ?? null})
-        RETURNING id::text AS id`;
-      if (!view) throw new Error('INSERT ... RETURNING gave no row');
-      await this.outbox.write(tx, [newEvent('PRODUCT_VIEWED', productId, { memberId: memberId ?? null })]);
-      return { viewId: view.id };
+    const event = newEvent('PRODUCT_VIEWED', productId, { memberId: memberId ?? null });
+    const result = await this.outbox.write([event], async (rows) => {
+      const [r] = await this.db.$queryRaw<(HotWriteResult & { view_id: string | null })[]>(
+        VIEW.bind({ productId, memberId: memberId ?? null, ...outboxSlots(rows[0] as OutboxRow) }),
+      );
+      if (!r) throw new Error('view: the statement returned no row');
+      return { result: r, rowsWritten: r.written };
     });
+    if (result.found === 0 || result.view_id === null) {
+      throw new ApiError('PRODUCT_NOT_FOUND', `product ${productId} does not exist`, { productId });
+    }
+    return { viewId: result.view_id };
   }
 }
