@@ -1,4 +1,4 @@
-import { metricsDrift, queryDb, type CollectedRecord, type Counters } from '@outbox/e2e';
+import { cacheDrift, metricsDrift, queryDb, type CacheDrift, type CollectedRecord, type Counters } from '@outbox/e2e';
 
 /** One committed outbox row of the run, with the time PostgreSQL committed it. */
 export interface CommittedEvent {
@@ -17,6 +17,45 @@ export interface CheckResults {
   outOfOrder: { aggregateId: string; where: string; earlier: string; later: string }[];
   /** Records delivered to Kafka more than once (Connect replays after a crash), absorbed by the inbox. */
   duplicateRecords: number;
+  /**
+   * Counter deltas clamped at zero (a decrement that found nothing to take from: drift hidden).
+   * `column`: the run's products whose product_metrics.clamped is not zero, or undefined when the
+   * column does not exist; `metric`: streamer_metric_clamped_total summed over the run's streamer
+   * processes, or undefined when the streamer does not export it.
+   */
+  clamps: { column: { productId: string; clamped: string }[] | undefined; metric: number | undefined };
+  /** Products whose cached copy in Redis differs from the row (an invalidation missed or undone). */
+  staleCache: CacheDrift[];
+}
+
+/** The run's products with clamped deltas in product_metrics.clamped; undefined when there is no such column. */
+async function clampedProducts(productIds: string[]): Promise<{ productId: string; clamped: string }[] | undefined> {
+  const [column] = await queryDb<{ n: string }>(
+    'streamer',
+    `SELECT count(*) AS n FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = 'product_metrics' AND column_name = 'clamped'`,
+  );
+  if (Number(column?.n ?? 0) === 0) return undefined;
+  const rows = await queryDb<{ product_id: string; clamped: string }>(
+    'streamer',
+    `SELECT product_id::text, clamped::text FROM product_metrics
+     WHERE product_id = ANY($1::uuid[]) AND clamped IS NOT NULL AND clamped::text NOT IN ('0', 'false')`,
+    [productIds],
+  );
+  return rows.map((r) => ({ productId: r.product_id, clamped: r.clamped }));
+}
+
+/** Every guarantee held (the lists are empty, nothing was clamped). */
+export function allHeld(c: CheckResults): boolean {
+  return (
+    c.lost.length === 0 &&
+    c.drift.length === 0 &&
+    c.deadLetters.length === 0 &&
+    c.outOfOrder.length === 0 &&
+    (c.clamps.column ?? []).length === 0 &&
+    (c.clamps.metric ?? 0) === 0 &&
+    c.staleCache.length === 0
+  );
 }
 
 /** Every outbox row committed since the run started, with its commit time (track_commit_timestamp). */
@@ -104,12 +143,17 @@ export function orderViolations(
   return violations;
 }
 
-/** SPEC 5: no loss, counters equal the ground truth, nothing valid in the DLQ, commit order kept. */
+/**
+ * SPEC 5: no loss, counters equal the ground truth, nothing valid in the DLQ, commit order
+ * kept, nothing clamped, no stale product in the cache.
+ */
 export async function checkGuarantees(o: {
   since: Date;
   productIds: string[];
   groups: string[];
   records: CollectedRecord[];
+  /** streamer_metric_clamped_total over the run's streamer processes (undefined: not exported). */
+  clampMetric: number | undefined;
 }): Promise<CheckResults> {
   const events = await committedEvents(o.since);
   const firstOffset = new Map<string, bigint>();
@@ -137,5 +181,13 @@ export async function checkGuarantees(o: {
     o.groups,
     events.map((e) => e.id),
   );
-  return { lost, drift, deadLetters, outOfOrder: orderViolations(events, firstOffset, applied), duplicateRecords };
+  return {
+    lost,
+    drift,
+    deadLetters,
+    outOfOrder: orderViolations(events, firstOffset, applied),
+    duplicateRecords,
+    clamps: { column: await clampedProducts(o.productIds), metric: o.clampMetric },
+    staleCache: await cacheDrift(o.productIds),
+  };
 }

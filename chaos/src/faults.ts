@@ -1,52 +1,136 @@
-import { killServer, startServer, startService, type ServiceProcess } from '@outbox/e2e';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { killServer, stack, startServer, stopServer, type StopMode } from '@outbox/e2e';
+import type { StreamerCounters } from './counters';
+import type { Services } from './services';
 
-/** What a chaos run may kill: two servers of the stack, two services of ours. */
-export const FAULT_TARGETS = ['connect', 'streamer', 'kafka', 'api'] as const;
+/** Processes a chaos run kills with SIGKILL and restarts: two servers of the stack, two services of ours. */
+export const KILL_TARGETS = ['connect', 'streamer', 'kafka', 'api'] as const;
+/**
+ * Faults of the dependencies: PostgreSQL restarted (it serves commerce, streamer and the
+ * registry's storage), Redis and the schema registry stopped for an outage, and a rebalance
+ * storm (a second streamer joining and leaving the run's consumer groups, under load).
+ */
+export const DEPENDENCY_TARGETS = ['postgres', 'redis', 'registry', 'rebalance'] as const;
+export const FAULT_TARGETS = [...KILL_TARGETS, ...DEPENDENCY_TARGETS] as const;
 export type FaultTarget = (typeof FAULT_TARGETS)[number];
 
-/** The api and the streamer, as processes the fault injector can kill and start again. */
-export class Services {
-  api?: ServiceProcess;
-  streamer?: ServiceProcess;
+/** How long each kind of fault lasts. */
+export interface FaultPlan {
+  /** How long a killed process, or a stopped PostgreSQL, stays down, drawn between [min, max]. */
+  downtimeMs: [number, number];
+  /** How long Redis and the registry stay stopped. */
+  outageMs: number;
+  /** Joins and leaves of the second streamer in one rebalance storm. */
+  stormCycles: number;
+  /** How long the second streamer stays in the groups once ready, drawn between [min, max]. */
+  stormMemberMs: [number, number];
+}
 
-  constructor(
-    private readonly apiPort: number,
-    private readonly apiEnv: Record<string, string>,
-    private readonly streamerEnv: Record<string, string>,
-  ) {}
+export interface FaultContext {
+  services: Services;
+  counters: StreamerCounters;
+  plan: FaultPlan;
+  /** The run's seeded random stream: the same seed makes the same choices. */
+  random: () => number;
+  log: (line: string) => void;
+}
 
-  get apiUrl(): string {
-    return `http://127.0.0.1:${this.apiPort}`;
+export interface InjectedFault {
+  /** What was done, for the report: "SIGKILL", "fast shutdown", "stopped", "4 joins and leaves". */
+  action: string;
+  /** How long the target was down (or the storm lasted), as planned. */
+  downMs: number;
+  /** When the target was back: restarted and healthy, or the second streamer gone for good. */
+  returnedAt: number;
+}
+
+const draw = (random: () => number, [min, max]: [number, number]): number => Math.round(min + random() * (max - min));
+
+/** Injects one fault and returns once the target is back (healthy or ready). */
+export async function injectFault(target: FaultTarget, ctx: FaultContext): Promise<InjectedFault> {
+  switch (target) {
+    case 'api':
+    case 'streamer':
+    case 'connect':
+    case 'kafka':
+      return killAndRestart(target, ctx);
+    case 'postgres':
+      return restartPostgres(ctx);
+    case 'redis':
+    case 'registry':
+      return outage(target, ctx);
+    case 'rebalance':
+      return rebalanceStorm(ctx);
   }
+}
 
-  async startStreamer(): Promise<void> {
-    this.streamer = await startService('streamer', this.streamerEnv, { readyTimeoutMs: 120_000 });
-  }
-
-  async startApi(): Promise<void> {
-    const streamerUrl = this.streamer?.url ?? '';
-    this.api = await startService(
-      'api',
-      { ...this.apiEnv, STREAMER_URL: streamerUrl },
-      { port: this.apiPort, readyTimeoutMs: 120_000 },
-    );
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all([this.api?.kill('SIGTERM'), this.streamer?.kill('SIGTERM')]);
-  }
+/** The server a kill of `kafka` or `connect` hits: the only one, or in the cluster topology one node or worker, seeded. */
+function serverOf(target: 'kafka' | 'connect', random: () => number): string {
+  const servers = target === 'kafka' ? stack.kafka.nodes : stack.connect.workers;
+  const server = servers.length === 1 ? servers[0] : servers[Math.floor(random() * servers.length)];
+  return server?.name ?? target;
 }
 
 /** SIGKILL, as a crash or an OOM kill would do it: no shutdown hook runs. */
-export async function kill(target: FaultTarget, services: Services): Promise<void> {
+async function killAndRestart(target: (typeof KILL_TARGETS)[number], ctx: FaultContext): Promise<InjectedFault> {
+  const { services } = ctx;
+  const downMs = draw(ctx.random, ctx.plan.downtimeMs);
+  const server = target === 'kafka' || target === 'connect' ? serverOf(target, ctx.random) : target;
+  if (target === 'streamer') await ctx.counters.collect(services.streamer?.url);
   if (target === 'api') await services.api?.kill('SIGKILL');
   else if (target === 'streamer') await services.streamer?.kill('SIGKILL');
-  else killServer(target);
-}
-
-/** Starts the target again and waits until it reports healthy (servers) or ready (services). */
-export async function restart(target: FaultTarget, services: Services): Promise<void> {
+  else killServer(server);
+  ctx.log(`SIGKILL ${server}; down for ${downMs} ms`);
+  await sleep(downMs);
   if (target === 'api') await services.startApi();
   else if (target === 'streamer') await services.startStreamer();
-  else await startServer(target);
+  else await startServer(server);
+  return { action: server === target ? 'SIGKILL' : `SIGKILL ${server}`, downMs, returnedAt: Date.now() };
+}
+
+/**
+ * PostgreSQL stopped, either by a fast shutdown (SIGINT: open transactions rolled back, a
+ * checkpoint) or by a crash (SIGKILL of every process: recovery from the WAL at the next start),
+ * the seed choosing; both databases and the registry's storage go with it.
+ */
+async function restartPostgres(ctx: FaultContext): Promise<InjectedFault> {
+  const mode: StopMode = ctx.random() < 0.5 ? 'graceful' : 'crash';
+  const action = mode === 'graceful' ? 'fast shutdown' : 'crash (SIGKILL)';
+  const downMs = draw(ctx.random, ctx.plan.downtimeMs);
+  await stopServer('postgres', mode);
+  ctx.log(`postgres ${action}; down for ${downMs} ms`);
+  await sleep(downMs);
+  await startServer('postgres');
+  return { action, downMs, returnedAt: Date.now() };
+}
+
+/** Redis or the registry stopped (SIGTERM) for the outage, then started. Redis restarts empty. */
+async function outage(target: 'redis' | 'registry', ctx: FaultContext): Promise<InjectedFault> {
+  const downMs = ctx.plan.outageMs;
+  await stopServer(target, 'graceful');
+  ctx.log(`${target} stopped for ${downMs} ms`);
+  await sleep(downMs);
+  await startServer(target);
+  return { action: 'stopped', downMs, returnedAt: Date.now() };
+}
+
+/**
+ * A rebalance storm: a second streamer with the same group ids joins (a rebalance when it is
+ * ready), stays a few seconds, and leaves, by SIGTERM (it leaves the groups: a rebalance at
+ * once) or SIGKILL (the groups rebalance when its session times out); several times.
+ */
+async function rebalanceStorm(ctx: FaultContext): Promise<InjectedFault> {
+  const started = Date.now();
+  const { stormCycles } = ctx.plan;
+  for (let cycle = 1; cycle <= stormCycles; cycle += 1) {
+    const stayMs = draw(ctx.random, ctx.plan.stormMemberMs);
+    const signal = ctx.random() < 0.5 ? 'SIGTERM' : 'SIGKILL';
+    const member = await ctx.services.startExtraStreamer();
+    await sleep(stayMs);
+    await ctx.counters.collect(member.url);
+    await member.kill(signal);
+    ctx.services.extraStreamer = undefined;
+    ctx.log(`rebalance ${cycle}/${stormCycles}: a second streamer joined the groups for ${stayMs} ms, then ${signal}`);
+  }
+  return { action: `${stormCycles} joins and leaves`, downMs: Date.now() - started, returnedAt: Date.now() };
 }

@@ -1,7 +1,8 @@
 export { runChaos } from './run';
 export type { ChaosOptions, ChaosReport, FaultRecord } from './run';
-export { checkGuarantees } from './checks';
+export { allHeld, checkGuarantees } from './checks';
 export type { CheckResults, CommittedEvent } from './checks';
-export { FAULT_TARGETS } from './faults';
-export type { FaultTarget } from './faults';
+export { DEPENDENCY_TARGETS, FAULT_TARGETS, KILL_TARGETS } from './faults';
+export type { FaultPlan, FaultTarget } from './faults';
+export { Services } from './services';
 export { summarize } from './summary';

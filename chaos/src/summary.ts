@@ -1,36 +1,46 @@
-import type { ChaosReport } from './run';
+import type { CheckResults } from './checks';
+import type { ChaosReport, FaultRecord } from './run';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const LIST_LIMIT = 20;
+const verdict = (ok: boolean): string => (ok ? 'ok  ' : 'FAIL');
 
 /** The run for a person: what was done, what was broken, and whether every guarantee held. */
 export function summarize(r: ChaosReport): string {
-  const out: string[] = [];
-  const w = r.workload;
-  out.push(`chaos run, seed ${r.seed} (repeat with --seed ${r.seed})`);
-  out.push(
-    `workload: ${w.operations} operations (${Object.entries(w.byKind)
-      .map(([k, n]) => `${k} ${n}`)
-      .join(', ')}); HTTP ${Object.entries(w.byStatus)
-      .map(([s, n]) => `${s}: ${n}`)
-      .join(', ')}; ${w.transportErrors} refused while the api was down`,
-  );
-  out.push(`events written (committed outbox rows): ${r.eventsWritten}; records in Kafka: ${r.kafkaRecords}`);
-  out.push(
-    `duplicates absorbed: ${r.checks.duplicateRecords} records delivered twice to Kafka (Connect replays), ${r.inboxDuplicatesSkipped} redeliveries skipped by the inbox`,
-  );
-  const kills = new Map<string, number>();
-  for (const f of r.faults) kills.set(f.target, (kills.get(f.target) ?? 0) + 1);
-  out.push(`kills: ${[...kills].map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}`);
-  for (const f of r.faults)
-    out.push(
-      `  +${seconds(f.atMs)} ${f.target}: down ${seconds(f.downMs)}; a new event captured ${seconds(f.capturedMs)} and applied ${seconds(f.recoveredMs)} after the kill`,
-    );
-  out.push(`idle (slot confirmed, lag 0) ${seconds(r.idleAfterMs)} after the load stopped`);
-  out.push('');
+  const out = [...whatWasDone(r), ...faultLines(r.faults), '', ...checkLines(r.checks)];
+  out.push('', r.passed ? 'PASSED' : 'FAILED');
+  return out.join('\n');
+}
 
-  const c = r.checks;
-  const verdict = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
+function whatWasDone(r: ChaosReport): string[] {
+  const w = r.workload;
+  const list = (counts: Record<string, number>): string =>
+    Object.entries(counts)
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(', ');
+  return [
+    `chaos run, seed ${r.seed} (repeat with --seed ${r.seed})`,
+    `workload: ${w.operations} operations (${list(w.byKind)}); HTTP ${list(w.byStatus)}; ${w.transportErrors} refused while the api was down`,
+    `reads: ${r.reads.reads} GET /products/:id (${r.reads.hits} from the cache); HTTP ${list(r.reads.byStatus)}; ${r.reads.transportErrors} refused`,
+    `events written (committed outbox rows): ${r.eventsWritten}; records in Kafka: ${r.kafkaRecords}`,
+    `duplicates absorbed: ${r.checks.duplicateRecords} records delivered twice to Kafka (Connect replays), ${r.inboxDuplicatesSkipped} redeliveries skipped by the inbox`,
+  ];
+}
+
+function faultLines(faults: FaultRecord[]): string[] {
+  const count = new Map<string, number>();
+  for (const f of faults) count.set(f.target, (count.get(f.target) ?? 0) + 1);
+  return [
+    `faults: ${[...count].map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}`,
+    ...faults.map(
+      (f) =>
+        `  +${seconds(f.atMs)} ${f.target} ${f.action}: down ${seconds(f.downMs)}, back ${seconds(f.returnedMs)} after the fault; new events captured ${seconds(f.capturedMs)} and applied ${seconds(f.recoveredMs)} after it: caught up ${seconds(f.catchUpMs)} after the return`,
+    ),
+  ];
+}
+
+function checkLines(c: CheckResults): string[] {
+  const out: string[] = [];
   out.push(
     `${verdict(c.lost.length === 0)} no loss: every committed outbox event is in its topic (${c.lost.length} missing)`,
   );
@@ -49,6 +59,26 @@ export function summarize(r: ChaosReport): string {
   );
   for (const v of c.outOfOrder.slice(0, LIST_LIMIT))
     out.push(`       ${v.aggregateId} (${v.where}): ${v.later} came before ${v.earlier}`);
-  out.push('', r.passed ? 'PASSED' : 'FAILED');
-  return out.join('\n');
+  out.push(...clampLines(c.clamps));
+  out.push(
+    `${verdict(c.staleCache.length === 0)} every cached product equals its row (${c.staleCache.length} stale in Redis)`,
+  );
+  for (const s of c.staleCache.slice(0, LIST_LIMIT))
+    out.push(`       ${s.productId}: row ${JSON.stringify(s.row)}, cached ${JSON.stringify(s.cached)}`);
+  return out;
+}
+
+function clampLines({ column, metric }: CheckResults['clamps']): string[] {
+  if (column === undefined && metric === undefined)
+    return ['n/a  no clamps: not measured (neither product_metrics.clamped nor streamer_metric_clamped_total exists)'];
+  const clampedRows = column ?? [];
+  const sources = [
+    column === undefined ? undefined : `${clampedRows.length} products with product_metrics.clamped > 0`,
+    metric === undefined ? undefined : `streamer_metric_clamped_total ${metric}`,
+  ].filter((s) => s !== undefined);
+  const out = [
+    `${verdict(clampedRows.length === 0 && (metric ?? 0) === 0)} no counter delta clamped at zero (${sources.join('; ')})`,
+  ];
+  for (const row of clampedRows.slice(0, LIST_LIMIT)) out.push(`       ${row.productId}: clamped ${row.clamped}`);
+  return out;
 }

@@ -1,0 +1,43 @@
+import { kafkaClient } from '@outbox/e2e';
+
+/** Another streamer on the default group would add to the same product_metrics rows. */
+export async function refuseIfAStreamerRuns(): Promise<void> {
+  const group = process.env.METRICS_GROUP_ID ?? 'metrics';
+  const admin = kafkaClient('chaos-guard').admin();
+  await admin.connect();
+  try {
+    const [described] = (await admin.describeGroups([group])).groups;
+    if ((described?.members.length ?? 0) > 0)
+      throw new Error(
+        `a streamer is running (group "${group}" has members): stop it first, it would also count this run's events in product_metrics`,
+      );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function createProduct(apiUrl: string, name: string): Promise<string> {
+  const res = await fetch(`${apiUrl}/products`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, price: 1000, stock: 1_000_000 }),
+  });
+  if (res.status !== 201) throw new Error(`creating a product failed: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Consumer groups of the run's own: the default groups' counters are not touched. */
+export function runGroups(seed: number): { metrics: string; cacheInvalidation: string } {
+  const suffix = `${seed}_${Date.now().toString(36)}`;
+  return { metrics: `chaos-metrics_${suffix}`, cacheInvalidation: `chaos-cache_${suffix}` };
+}
+
+/** A seeded shuffle (Fisher-Yates), then round robin: every target is hit before any twice. */
+export function faultOrder<T>(targets: readonly T[], random: () => number): (i: number) => T {
+  const order = [...targets];
+  for (let i = order.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as T, order[i] as T];
+  }
+  return (i) => order[i % order.length] as T;
+}
