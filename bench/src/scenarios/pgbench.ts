@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newEvent, type EventCodec } from '@outbox/events';
 import { TRANSACTION_LIMITS } from '@outbox/db';
+import { sessionLimitOptions } from '../../../api/src/db/client';
+import { LIKE } from '../../../api/src/db/hot-writes';
 import type { StackConfig } from '@outbox/stack';
 import type { Client } from 'pg';
 import type { BenchContext } from '../context';
@@ -25,23 +27,42 @@ export function findPgbench(env: NodeJS.ProcessEnv = process.env): string {
   return join(root, String(majors[0]), 'bin', 'pgbench');
 }
 
+/** A W3C traceparent as the api stores it (pgbench has no trace; the bytes are the same size). */
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
 /**
- * The like route's transaction as SQL, statement for statement: the transaction limits
- * (inTransaction), the product check (requireProduct), the like insert (createMany with
- * skipDuplicates), the outbox insert with a real Avro payload whose eventId is the row id.
+ * The like route's statement as pgbench runs it: the api's own text (`LIKE` of
+ * api/src/db/hot-writes.ts, rendered, so the two cannot drift), each slot a literal or an
+ * expression instead of a bound parameter: the product, a new member per transaction, a new
+ * event id spliced into a real Avro payload (in the statement's row `e`, as the api's payload
+ * carries its id), the trace context. One statement, autocommit: the api sends no BEGIN/COMMIT.
  */
-export function likeTransactionScript(productId: string, payloadTemplate: Buffer, idOffset: number): string {
-  const template = payloadTemplate.toString('hex');
-  return [
-    'BEGIN;',
-    `SELECT set_config('lock_timeout', '${TRANSACTION_LIMITS.lockTimeout}', true), set_config('statement_timeout', '${TRANSACTION_LIMITS.statementTimeout}', true);`,
-    `SELECT id FROM products WHERE id = '${productId}' LIMIT 1;`,
-    `INSERT INTO product_likes (member_id, product_id) VALUES ('pgbench-' || gen_random_uuid(), '${productId}') ON CONFLICT DO NOTHING;`,
-    `WITH e AS (SELECT gen_random_uuid() AS id) INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload) SELECT e.id, 'catalog', '${productId}', 'PRODUCT_LIKED', overlay(decode('${template}', 'hex') placing convert_to(e.id::text, 'UTF8') from ${idOffset + 1} for 36) FROM e;`,
-    'END;',
-    '',
-  ].join('\n');
+export function likeStatementScript(productId: string, payloadTemplate: Buffer, idOffset: number): string {
+  const fragments = likeStatementFragments(productId, payloadTemplate, idOffset);
+  return `${LIKE.render((slot) => fragments[slot]).trim()};\n`;
 }
+
+/** What pgbench puts in each slot of the like statement. */
+export function likeStatementFragments(
+  productId: string,
+  payloadTemplate: Buffer,
+  idOffset: number,
+): Record<(typeof LIKE.slots)[number], string> {
+  const template = payloadTemplate.toString('hex');
+  return {
+    productId: `'${productId}'`,
+    memberId: `('pgbench-' || gen_random_uuid())`,
+    eventId: 'gen_random_uuid()',
+    payload: `overlay(decode('${template}', 'hex') placing convert_to(e.id::text, 'UTF8') from ${idOffset + 1} for 36)`,
+    aggregateType: `'catalog'`,
+    aggregateId: `'${productId}'`,
+    eventType: `'PRODUCT_LIKED'`,
+    traceparent: `'${TRACEPARENT}'`,
+  };
+}
+
+/** The api's session limits (startup parameters of each connection), for pgbench's sessions too. */
+export const PGBENCH_SESSION_OPTIONS = sessionLimitOptions(TRANSACTION_LIMITS);
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -62,8 +83,11 @@ export function parsePgbenchTps(output: string): number {
 }
 
 /**
- * pgbench running the like route's transaction against the same Postgres (commerce database),
- * with the same client count and duration as the api run, prepared statements.
+ * pgbench running the like route's statement against the same Postgres (commerce database),
+ * with the same client count and duration as the api run. `--protocol=extended` (unnamed
+ * statements: parsed and planned at every execution) is what node-postgres does for the api's
+ * parameterized queries; `prepared` would parse and plan once per connection, which the api
+ * never does.
  */
 export async function runPgbench(
   ctx: BenchContext,
@@ -84,11 +108,11 @@ export async function runPgbench(
   const dir = mkdtempSync(join(tmpdir(), 'bench-pgbench-'));
   try {
     const script = join(dir, 'like.sql');
-    writeFileSync(script, likeTransactionScript(productId, template, idOffset));
+    writeFileSync(script, likeStatementScript(productId, template, idOffset));
     const pg = deps.stack.postgres;
     const args = [
       '--no-vacuum',
-      '--protocol=prepared',
+      '--protocol=extended',
       `--client=${connections}`,
       '--jobs=2',
       `--time=${durationS}`,
@@ -99,15 +123,19 @@ export async function runPgbench(
       'commerce',
     ];
     const pgbench = findPgbench();
-    log(`pgbench: ${connections} clients, ${durationS} s, the like transaction`);
-    const output = await run(pgbench, args, { ...process.env, PGPASSWORD: pg.password });
+    log(`pgbench: ${connections} clients, ${durationS} s, the like statement`);
+    const output = await run(pgbench, args, {
+      ...process.env,
+      PGPASSWORD: pg.password,
+      PGOPTIONS: PGBENCH_SESSION_OPTIONS,
+    });
     const tps = parsePgbenchTps(output);
     log(`pgbench: ${tps.toFixed(0)} tps`);
     return {
       pgbench_tps: figure(
         tps,
         'transactions/s',
-        `${pgbench}, ${connections} clients, 2 threads, ${durationS} s, prepared statements; the like route's statements incl. an Avro payload of ${template.length} bytes`,
+        `${pgbench}, ${connections} clients, 2 threads, ${durationS} s, extended protocol (unnamed statements, as node-postgres); the like route's one statement (api/src/db/hot-writes.ts) incl. an Avro payload of ${template.length} bytes`,
       ),
     };
   } finally {
