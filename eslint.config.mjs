@@ -34,5 +34,7 @@ export default tseslint.config(
     languageOptions: {
       globals: { module: 'readonly', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
     },
+    // Plain CommonJS config files (jest.config.js) load their dependencies with require().
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
