@@ -4,6 +4,12 @@ import { applyConnector } from './apply';
 import { loadConnector } from './connector';
 import { ConnectClient, reachableConnectUrl } from './rest';
 
+// `npm run connect -- status | head` closes our stdout early: that is not an error (the exit code stays ours).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 /** npm run connect -- apply|status|restart : the outbox connector through the Kafka Connect REST API. */
 const stack = loadStackConfig();
 const connector = loadConnector(stack);

@@ -1,6 +1,12 @@
 import { Command, Option } from 'commander';
 import { loadStatusConfig, pipelineStatus, renderStatus, statusAsPrometheus } from './status';
 
+// `npm run status | head` closes our stdout early: that is not an error (the exit code stays ours).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 /**
  * npm run status [-- --json | --prometheus]: the whole pipeline in one view.
  * Exit code 0 only when healthy, 1 when degraded, 2 when the command itself failed.

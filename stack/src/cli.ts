@@ -4,6 +4,12 @@ import { StackError } from './errors';
 import { down, stackComponents, statusOf, up } from './stack';
 import { loadVersions } from './versions';
 
+// `npm run stack:status | head` closes our stdout early: that is not an error (the exit code stays ours).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const profileOption = new Option(
   '--profile <profile>',
   'dev (default ports) or test (ports + 10000, own data)',
