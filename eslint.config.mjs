@@ -32,7 +32,14 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: {
-      globals: { module: 'readonly', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+      globals: {
+        module: 'readonly',
+        require: 'readonly',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+      },
     },
     // Plain CommonJS config files (jest.config.js) load their dependencies with require().
     rules: { '@typescript-eslint/no-require-imports': 'off' },
