@@ -79,14 +79,18 @@ interface ReplayedImage {
   cmd: string[];
 }
 
-/** Replays a production stage in a temp folder; `from` stages are this checkout (already built). */
-async function replayStage(stage: Stage, buildWorkdir: string): Promise<ReplayedImage> {
+/**
+ * Replays a production stage in a temp folder. `COPY --from` takes files from this checkout, once
+ * `built` (the build stage, running meanwhile) has resolved.
+ */
+async function replayStage(stage: Stage, buildWorkdir: string, built: Promise<void>): Promise<ReplayedImage> {
   const dir = mkdtempSync(join(tmpdir(), 'outbox-image-'));
   const image: ReplayedImage = { dir, env: {}, user: undefined, cmd: [] };
   for (const { instruction, args } of stage.steps) {
     if (instruction === 'COPY') {
       // COPY [--from=stage] <source>... <dest>: a dest ending in / is a folder for the sources.
       const from = /--from=(\S+)/.exec(args)?.[1];
+      if (from) await built;
       const words = args.split(/\s+/).filter((a) => !a.startsWith('--'));
       const dest = words.pop() ?? '';
       for (const source of words) {
@@ -180,25 +184,29 @@ const started: Started[] = [];
 
 beforeAll(async () => {
   // The build stage: its commands after the full install, run in this checkout (turbo's cache
-  // makes this a no-op after `npm run build`).
-  for (const name of images) {
-    const build = stageOf(dockerfiles[name], 'build');
-    for (const { instruction, args } of build.steps) {
-      if (instruction !== 'RUN' || /^npm ci\b/.test(args)) continue;
-      if (!/^(npm run build|npx turbo run build)(\s+[\w@/=.-]+)*$/.test(args)) {
-        throw new Error(`${name} build: cannot replay RUN ${args} in this checkout`);
+  // makes this a no-op after `npm run build`), while the image stages install their dependencies.
+  const built = (async () => {
+    for (const name of images) {
+      const build = stageOf(dockerfiles[name], 'build');
+      for (const { instruction, args } of build.steps) {
+        if (instruction !== 'RUN' || /^npm ci\b/.test(args)) continue;
+        if (!/^(npm run build|npx turbo run build)(\s+[\w@/=.-]+)*$/.test(args)) {
+          throw new Error(`${name} build: cannot replay RUN ${args} in this checkout`);
+        }
+        const result = await run(args, repoRoot, process.env);
+        if (result.code !== 0) throw new Error(`${name} build: ${args} failed:\n${result.output.slice(-4000)}`);
       }
-      const result = await run(args, repoRoot, process.env);
-      if (result.code !== 0) throw new Error(`${name} build: ${args} failed:\n${result.output.slice(-4000)}`);
     }
-  }
+  })();
+  built.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   // The production stages, both at once (they mostly wait on the disk and the npm cache).
   await Promise.all(
     images.map(async (name) => {
       const build = stageOf(dockerfiles[name], 'build');
-      replayed[name] = await replayStage(stageOf(dockerfiles[name], 'production'), build.workdir);
+      replayed[name] = await replayStage(stageOf(dockerfiles[name], 'production'), build.workdir, built);
     }),
   );
+  await built;
 }, 170_000);
 
 afterAll(async () => {
