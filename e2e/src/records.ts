@@ -45,21 +45,26 @@ export async function collectFromNow(topics: string[]): Promise<RecordCollector>
   await admin.connect();
   const ends = await Promise.all(
     topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })),
-  );
-  await admin.disconnect();
+  ).finally(() => admin.disconnect());
 
   const consumer: Consumer = kafka.consumer({ groupId: uniqueName('e2e-collector'), maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topics });
   const records: CollectedRecord[] = [];
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ topic, partition, message }) => {
-      records.push(collected(topic, partition, message));
-    },
-  });
-  for (const { topic, offsets } of ends) {
-    for (const { partition, high } of offsets) consumer.seek({ topic, partition, offset: high });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        records.push(collected(topic, partition, message));
+      },
+    });
+    for (const { topic, offsets } of ends) {
+      for (const { partition, high } of offsets) consumer.seek({ topic, partition, offset: high });
+    }
+  } catch (err) {
+    // A collector that failed to start must not keep its connections (and jest) alive.
+    await consumer.disconnect();
+    throw err;
   }
   return { records, stop: () => consumer.disconnect() };
 }
@@ -101,29 +106,33 @@ export async function readBetween(
 
   const topics = [...to.keys()];
   const consumer = kafkaClient('e2e-reader').consumer({ groupId: uniqueName('e2e-reader'), maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topics });
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ topic, partition, message }) => {
-      const end = to.get(topic)?.get(partition) ?? 0n;
-      const offset = BigInt(message.offset);
-      if (offset >= end) return;
-      records.push(collected(topic, partition, message));
-      if (offset === end - 1n) {
-        remaining.delete(`${topic}/${partition}`);
-        if (remaining.size === 0) done();
-      }
-    },
-  });
-  for (const [topic, starts] of from)
-    for (const [partition, offset] of starts) consumer.seek({ topic, partition, offset: offset.toString() });
-  const timer = setTimeout(done, timeoutMs);
-  await finished;
-  clearTimeout(timer);
-  await consumer.disconnect();
+  const timer = setTimeout(() => done(), timeoutMs);
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        const end = to.get(topic)?.get(partition) ?? 0n;
+        const offset = BigInt(message.offset);
+        if (offset >= end) return;
+        records.push(collected(topic, partition, message));
+        if (offset === end - 1n) {
+          remaining.delete(`${topic}/${partition}`);
+          if (remaining.size === 0) done();
+        }
+      },
+    });
+    for (const [topic, starts] of from)
+      for (const [partition, offset] of starts) consumer.seek({ topic, partition, offset: offset.toString() });
+    await finished;
+  } finally {
+    // Also when connecting or seeking failed: no consumer (or timer) outlives the call.
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
   if (remaining.size > 0) throw new Error(`could not read ${[...remaining].join(', ')} within ${timeoutMs} ms`);
   return records;
 }
