@@ -13,7 +13,7 @@ import { consoleReport, markdownReport } from './report';
 import { roundedResults, writeResults, type BenchResults } from './results';
 import { runApiWrite } from './scenarios/api-write';
 import { runCapture } from './scenarios/capture';
-import { runE2eLatency } from './scenarios/e2e-latency';
+import { runE2eLatency, type CurvePoint } from './scenarios/e2e-latency';
 import { runPgbench } from './scenarios/pgbench';
 import { runPolling } from './scenarios/polling';
 import { runStreamerMode } from './scenarios/streamer';
@@ -28,6 +28,10 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+function rateList(value: string): number[] {
+  return value.split(',').map((s) => positiveInt(s.trim()));
 }
 
 function scenarioList(value: string): Scenario[] {
@@ -62,6 +66,7 @@ interface CliOptions {
   captureRowsPerTx: number;
   pollingRows: number;
   e2eRate: number;
+  e2eRates: number[];
   e2eDuration: number;
   streamerEvents: number;
   singleEvents: number;
@@ -80,8 +85,14 @@ const program = new Command('bench')
   .option('--capture-rows <n>', 'outbox rows for the capture path', positiveInt, 50_000)
   .option('--capture-rows-per-tx <n>', 'outbox rows per INSERT transaction', positiveInt, 5_000)
   .option('--polling-rows <n>', 'rows for the polling baseline (capped at 100/s)', positiveInt, 1_000)
-  .option('--e2e-rate <n>', 'offered requests per second for the latency run', positiveInt, 1_000)
-  .option('--e2e-duration <s>', 'latency run duration', positiveInt, 20)
+  .option(
+    '--e2e-rate <n>',
+    'the target offered rate of the latency run (its step gives the e2e_* figures)',
+    positiveInt,
+    1_000,
+  )
+  .option('--e2e-rates <list>', 'offered rates of the latency curve, requests/s', rateList, [250, 500, 1_000, 1_500])
+  .option('--e2e-duration <s>', 'duration of each step of the latency curve', positiveInt, 20)
   .option('--streamer-events <n>', 'pre-filled events for the batch streamer', positiveInt, 100_000)
   .option('--single-events <n>', 'pre-filled events for the one-event-per-transaction streamer', positiveInt, 100_000)
   .option('--products <n>', 'products the generated events spread over', positiveInt, 1_000)
@@ -102,6 +113,7 @@ async function main(cli: CliOptions): Promise<void> {
     captureRowsPerTx: cli.captureRowsPerTx,
     pollingRows: cli.pollingRows,
     e2eRatePerS: cli.e2eRate,
+    e2eRatesPerS: cli.e2eRates,
     e2eDurationS: cli.e2eDuration,
     streamerBatchEvents: cli.streamerEvents,
     streamerSingleEvents: cli.singleEvents,
@@ -124,8 +136,13 @@ async function main(cli: CliOptions): Promise<void> {
     const codec = await EventCodec.connect(endpoints.registryUrl);
     const started = new Date();
     const machine = await machineInfo(commerce, endpoints.connectUrl);
+    let latencyCurve: CurvePoint[] | undefined;
     const runners: Record<Scenario, () => Promise<Figures>> = {
-      e2e: () => runE2eLatency(ctx, { commerce, streamerDb, admin, kafka, codec }),
+      e2e: async () => {
+        const e2e = await runE2eLatency(ctx, { commerce, streamerDb, admin, kafka, codec });
+        latencyCurve = e2e.curve;
+        return e2e.figures;
+      },
       streamer: async () => ({
         streamer_batch_eps: await runStreamerMode(
           ctx,
@@ -165,6 +182,7 @@ async function main(cli: CliOptions): Promise<void> {
       figures,
       ratios,
       targets: evaluateTargets(figures, ratios),
+      ...(latencyCurve === undefined ? {} : { latencyCurve }),
       ...(options.cpuProfileDir === undefined ? {} : { profiles: profilesOf(options.cpuProfileDir, ctx.runStartedMs) }),
     } satisfies BenchResults);
     const name = cli.name ?? (cli.only ? 'partial' : 'latest');

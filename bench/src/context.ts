@@ -11,7 +11,11 @@ export interface BenchOptions {
   captureRowsPerTx: number;
   /** Rows for the polling baseline (its rate is capped at 100/s, so fewer). */
   pollingRows: number;
+  /** The target rate of the latency run (its step gives the e2e_* figures). */
   e2eRatePerS: number;
+  /** The offered rates of the latency curve (the target rate is added when missing). */
+  e2eRatesPerS: number[];
+  /** Duration of each step of the latency curve. */
   e2eDurationS: number;
   /** Events pre-filled for the streamer in batch mode and in single mode. */
   streamerBatchEvents: number;

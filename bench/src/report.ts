@@ -1,5 +1,6 @@
 import { FIGURE_NAMES } from './figures';
 import type { BenchResults } from './results';
+import type { CurvePoint } from './scenarios/e2e-latency';
 import type { TargetResult } from './targets';
 
 function show(value: number | undefined): string {
@@ -33,6 +34,14 @@ export function consoleReport(results: BenchResults): string {
       `  ${verdict(t).padEnd(12)} ${t.measure} = ${show(t.value)} ${t.unit} (target ${targetText(t)}): ${t.description}`,
     );
   }
+  if (results.latencyCurve) {
+    lines.push('', 'end-to-end latency curve (views through the api, ms)');
+    for (const p of results.latencyCurve) {
+      lines.push(
+        `  ${`${show(p.offeredRps)}/s offered`.padEnd(18)} ${`${show(p.achievedRps)}/s achieved`.padEnd(20)} p50 ${show(p.p50Ms)}  p99 ${show(p.p99Ms)}  (${show(p.events)} events, ${show(p.skipped)} skipped, ${show(p.non2xx)} non-2xx)`,
+      );
+    }
+  }
   for (const p of results.profiles ?? []) {
     lines.push('', `CPU profile ${p.file} (self time by package)`);
     for (const e of p.byPackage) lines.push(`  ${String(e.selfPercent).padStart(5)}%  ${e.name}`);
@@ -55,6 +64,7 @@ export function markdownReport(results: BenchResults): string {
     const f = results.figures[name];
     if (f) lines.push(`| \`${name}\` | ${show(f.value)} | ${f.unit} | ${(f.note ?? '').replaceAll('|', '\\|')} |`);
   }
+  if (results.latencyCurve) lines.push('', ...curveTable(results.latencyCurve));
   lines.push('', '| SPEC section 9 target | measured | target | |', '| --- | ---: | --- | --- |');
   for (const t of results.targets) {
     lines.push(
@@ -62,4 +72,16 @@ export function markdownReport(results: BenchResults): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The latency curve as a markdown table: one row per offered rate. */
+export function curveTable(curve: readonly CurvePoint[]): string[] {
+  return [
+    '| offered (views/s) | achieved (views/s) | e2e p50 (ms) | e2e p99 (ms) | events | skipped, non-2xx, errors |',
+    '| ---: | ---: | ---: | ---: | ---: | --- |',
+    ...curve.map(
+      (p) =>
+        `| ${show(p.offeredRps)} | ${show(p.achievedRps)} | ${show(p.p50Ms)} | ${show(p.p99Ms)} | ${show(p.events)} | ${show(p.skipped)}, ${show(p.non2xx)}, ${show(p.errors)} |`,
+    ),
+  ];
 }

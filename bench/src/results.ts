@@ -4,6 +4,7 @@ import type { BenchOptions } from './context';
 import { FIGURE_NAMES, type Figures } from './figures';
 import type { GitInfo, MachineInfo } from './machine';
 import type { ProfileEntry } from './profile-summary';
+import type { CurvePoint } from './scenarios/e2e-latency';
 import { roundForReport } from './stats';
 import type { RatioResult, TargetResult } from './targets';
 
@@ -16,6 +17,8 @@ export interface BenchResults {
   figures: Figures;
   ratios: RatioResult[];
   targets: TargetResult[];
+  /** End-to-end latency at each offered rate of the curve, in the order run (ascending). */
+  latencyCurve?: CurvePoint[];
   /** With --cpu-profile: where each service process spent its CPU time (self time per package). */
   profiles?: { file: string; byPackage: ProfileEntry[] }[];
 }
@@ -33,6 +36,18 @@ export function roundedResults(results: BenchResults): BenchResults {
     figures,
     ratios: results.ratios.map((r) => ({ ...r, value: round(r.value) })),
     targets: results.targets.map((t) => ({ ...t, value: round(t.value) })),
+    ...(results.latencyCurve === undefined
+      ? {}
+      : {
+          latencyCurve: results.latencyCurve.map((p) => ({
+            ...p,
+            achievedRps: roundForReport(p.achievedRps),
+            p50Ms: roundForReport(p.p50Ms),
+            p95Ms: roundForReport(p.p95Ms),
+            p99Ms: roundForReport(p.p99Ms),
+            maxMs: roundForReport(p.maxMs),
+          })),
+        }),
   };
 }
 

@@ -43,20 +43,48 @@ async function handledTimes(streamerDb: Client, group: string, ids: string[]): P
   return new Map(rows.map((r) => [r.event_id, Number(r.at_ms)]));
 }
 
+/** One point of the latency curve: an offered rate, what was achieved, and the latencies. */
+export interface CurvePoint {
+  offeredRps: number;
+  achievedRps: number;
+  events: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  non2xx: number;
+  errors: number;
+  skipped: number;
+}
+
+export interface E2eResult {
+  figures: Figures;
+  curve: CurvePoint[];
+}
+
+/** The offered rates of the curve, ascending, always including the target rate. */
+export function curveRates(rates: readonly number[], targetRate: number): number[] {
+  return [...new Set([...rates, targetRate])].sort((a, b) => a - b);
+}
+
 /**
- * End-to-end latency at a fixed offered rate: POST /products/:id/views through the real api
- * (autocannon's overall rate over enough connections), Debezium, Kafka and the real streamer
- * (a fresh metrics group starting at the topic end). Per event: from the api transaction
- * (outbox.created_at) to the streamer's effect transaction (event_handled.handled_at), both
- * on the one database server's clock.
+ * End-to-end latency at fixed offered rates, one after the other in one run (the latency
+ * curve, SPEC 9): POST /products/:id/views through the real api (open loop), Debezium, Kafka
+ * and the real streamer (a fresh metrics group starting at the topic end). Each step has its
+ * own products and waits until all its events are applied before the next starts, so no
+ * backlog carries over. Per event: from the api transaction (outbox.created_at) to the
+ * streamer's effect transaction (event_handled.handled_at), both on the one database server's
+ * clock. The target rate's step also gives the headline figures and the split at Kafka.
  */
-export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<Figures> {
-  const { e2eRatePerS, e2eDurationS, log } = ctx.options;
+export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E2eResult> {
+  const { e2eRatePerS, e2eRatesPerS, e2eDurationS, log } = ctx.options;
   const metricsGroup = `bench-${ctx.runId}-metrics-e2e`;
   const cacheGroup = `bench-${ctx.runId}-cache-e2e`;
   await waitForCaptureDrained(deps.commerce, deps.admin, deps.kafka, deps.codec);
-  const catalogStart = await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog);
-  const ends = [catalogStart, await endOffsets(deps.admin, AGGREGATE_TOPICS.order)];
+  const ends = [
+    await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog),
+    await endOffsets(deps.admin, AGGREGATE_TOPICS.order),
+  ];
   await setGroupOffsets(deps.admin, metricsGroup, ends);
   await setGroupOffsets(deps.admin, cacheGroup, ends);
 
@@ -67,64 +95,101 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<F
     );
     const api = await startBenchService('api', {}, ctx.options);
     services.push(api);
-    const productIds: string[] = [];
-    for (let i = 0; i < PRODUCTS; i++) productIds.push(await createProduct(api.url, `bench-${ctx.runId}-e2e-${i}`));
-    const warmupProduct = await createProduct(api.url, `bench-${ctx.runId}-e2e-warmup`);
-    const load = (seconds: number, pathOf: (n: number) => string) =>
+    const load = (ratePerS: number, seconds: number, pathOf: (n: number) => string, member: string) =>
       runOpenLoad({
         url: api.url,
-        ratePerS: e2eRatePerS,
+        ratePerS,
         durationS: seconds,
         maxInFlight: MAX_IN_FLIGHT,
         method: 'POST',
         pathOf,
-        headersOf: (n) => ({ 'x-member-id': `bench-${ctx.runId}-e2e-${n}` }),
+        headersOf: (n) => ({ 'x-member-id': `bench-${ctx.runId}-${member}-${n}` }),
       });
-    log(`e2e latency: warm-up 3 s, then ${e2eDurationS} s at ${e2eRatePerS} views/s offered (open loop)`);
-    await load(3, () => `/products/${warmupProduct}/views`);
-    const result = await load(e2eDurationS, (n) => `/products/${productIds[n % PRODUCTS]}/views`);
-    const achieved = result.ok / result.elapsedS;
-    log(
-      `e2e latency: ${result.ok} views committed (${achieved.toFixed(0)}/s), ${result.non2xx} non-2xx, ${result.errors} errors, ${result.skipped} skipped`,
-    );
+    const warmupProduct = await createProduct(api.url, `bench-${ctx.runId}-e2e-warmup`);
+    log(`e2e latency: warm-up 3 s at ${e2eRatePerS} views/s`);
+    await load(e2eRatePerS, 3, () => `/products/${warmupProduct}/views`, 'e2e-warm');
 
-    const created = await outboxTimes(deps.commerce, productIds);
-    const ids = [...created.keys()];
-    const deadline = Date.now() + 300_000;
-    let handled = await handledTimes(deps.streamerDb, metricsGroup, ids);
-    while (handled.size < ids.length) {
-      if (Date.now() > deadline) throw new Error(`e2e: only ${handled.size} of ${ids.length} events applied`);
-      await sleep(500);
-      handled = await handledTimes(deps.streamerDb, metricsGroup, ids);
+    const rates = curveRates(e2eRatesPerS, e2eRatePerS);
+    const curve: CurvePoint[] = [];
+    let figures: Figures = {};
+    for (const rate of rates) {
+      const productIds: string[] = [];
+      for (let i = 0; i < PRODUCTS; i++) {
+        productIds.push(await createProduct(api.url, `bench-${ctx.runId}-e2e-${rate}-${i}`));
+      }
+      const catalogStart = await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog);
+      log(`e2e latency: ${e2eDurationS} s at ${rate} views/s offered (open loop)`);
+      const result = await load(
+        rate,
+        e2eDurationS,
+        (n) => `/products/${productIds[n % PRODUCTS]}/views`,
+        `e2e-${rate}`,
+      );
+      const achieved = result.ok / result.elapsedS;
+      log(
+        `e2e latency: ${result.ok} views committed (${achieved.toFixed(0)}/s), ${result.non2xx} non-2xx, ${result.errors} errors, ${result.skipped} skipped`,
+      );
+      const created = await outboxTimes(deps.commerce, productIds);
+      const ids = [...created.keys()];
+      if (ids.length === 0) throw new Error(`e2e: no view committed at ${rate}/s`);
+      const handled = await waitForHandled(deps.streamerDb, metricsGroup, ids);
+      const latency = summarize(ids.map((id) => (handled.get(id) as number) - (created.get(id) as number)));
+      curve.push({
+        offeredRps: rate,
+        achievedRps: achieved,
+        events: ids.length,
+        p50Ms: latency.p50,
+        p95Ms: latency.p95,
+        p99Ms: latency.p99,
+        maxMs: latency.max,
+        non2xx: result.non2xx,
+        errors: result.errors,
+        skipped: result.skipped,
+      });
+      log(`e2e latency at ${rate}/s offered: p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms`);
+      if (rate !== e2eRatePerS) continue;
+
+      // The split at Kafka: the record timestamp is Debezium's event time (the EventRouter sets it).
+      const inKafka = await recordTimestamps(deps.kafka, catalogStart, new Set(ids), 120_000);
+      const capture = summarize(ids.map((id) => (inKafka.get(id) as number) - (created.get(id) as number)));
+      const apply = summarize(ids.map((id) => (handled.get(id) as number) - (inKafka.get(id) as number)));
+      const how = `${ids.length} events, api transaction start (outbox.created_at) to streamer effect transaction (event_handled.handled_at), database clock`;
+      figures = {
+        e2e_offered_rps: figure(
+          rate,
+          'requests/s',
+          `POST /products/:id/views over ${PRODUCTS} products, open loop (a request every ${1000 / rate} ms), ${e2eDurationS} s`,
+        ),
+        e2e_achieved_rps: figure(
+          achieved,
+          'requests/s',
+          `${result.ok} committed in ${result.elapsedS} s; ${result.non2xx} non-2xx, ${result.errors} errors, ${result.skipped} skipped (over ${MAX_IN_FLIGHT} in flight)`,
+        ),
+        e2e_latency_p50_ms: figure(latency.p50, 'ms', how),
+        e2e_latency_p95_ms: figure(latency.p95, 'ms', how),
+        e2e_latency_p99_ms: figure(latency.p99, 'ms', `${how}; max ${latency.max.toFixed(0)} ms`),
+        e2e_capture_p50_ms: figure(capture.p50, 'ms', `part of the above: api transaction to Kafka record timestamp`),
+        e2e_capture_p99_ms: figure(capture.p99, 'ms', `part of the above: api transaction to Kafka record timestamp`),
+        e2e_apply_p50_ms: figure(apply.p50, 'ms', `part of the above: Kafka record timestamp to streamer effect`),
+        e2e_apply_p99_ms: figure(apply.p99, 'ms', `part of the above: Kafka record timestamp to streamer effect`),
+      };
     }
-    const latency = summarize(ids.map((id) => (handled.get(id) as number) - (created.get(id) as number)));
-    // The split at Kafka: the record timestamp is Debezium's event time (the EventRouter sets it).
-    const inKafka = await recordTimestamps(deps.kafka, catalogStart, new Set(ids), 120_000);
-    const capture = summarize(ids.map((id) => (inKafka.get(id) as number) - (created.get(id) as number)));
-    const apply = summarize(ids.map((id) => (handled.get(id) as number) - (inKafka.get(id) as number)));
-    const how = `${ids.length} events, api transaction start (outbox.created_at) to streamer effect transaction (event_handled.handled_at), database clock`;
-    return {
-      e2e_offered_rps: figure(
-        e2eRatePerS,
-        'requests/s',
-        `POST /products/:id/views over ${PRODUCTS} products, open loop (a request every ${1000 / e2eRatePerS} ms), ${e2eDurationS} s`,
-      ),
-      e2e_achieved_rps: figure(
-        achieved,
-        'requests/s',
-        `${result.ok} committed in ${result.elapsedS} s; ${result.non2xx} non-2xx, ${result.errors} errors, ${result.skipped} skipped (over ${MAX_IN_FLIGHT} in flight)`,
-      ),
-      e2e_latency_p50_ms: figure(latency.p50, 'ms', how),
-      e2e_latency_p95_ms: figure(latency.p95, 'ms', how),
-      e2e_latency_p99_ms: figure(latency.p99, 'ms', `${how}; max ${latency.max.toFixed(0)} ms`),
-      e2e_capture_p50_ms: figure(capture.p50, 'ms', `part of the above: api transaction to Kafka record timestamp`),
-      e2e_capture_p99_ms: figure(capture.p99, 'ms', `part of the above: api transaction to Kafka record timestamp`),
-      e2e_apply_p50_ms: figure(apply.p50, 'ms', `part of the above: Kafka record timestamp to streamer effect`),
-      e2e_apply_p99_ms: figure(apply.p99, 'ms', `part of the above: Kafka record timestamp to streamer effect`),
-    };
+    return { figures, curve };
   } finally {
     for (const service of services.reverse()) await stopBenchService(service);
     await deps.streamerDb.query('DELETE FROM event_handled WHERE consumer_group = $1', [metricsGroup]);
     await deps.admin.deleteGroups([metricsGroup, cacheGroup]).catch(() => undefined);
   }
+}
+
+/** Waits (at most 5 minutes) until the group applied every one of the events. */
+async function waitForHandled(streamerDb: Client, group: string, ids: string[]): Promise<Map<string, number>> {
+  const deadline = Date.now() + 300_000;
+  let handled = await handledTimes(streamerDb, group, ids);
+  while (handled.size < ids.length) {
+    if (Date.now() > deadline) throw new Error(`e2e: only ${handled.size} of ${ids.length} events applied`);
+    await sleep(500);
+    handled = await handledTimes(streamerDb, group, ids);
+  }
+  return handled;
 }
