@@ -85,6 +85,20 @@ interface ReplayedImage {
  */
 async function replayStage(stage: Stage, buildWorkdir: string, built: Promise<void>): Promise<ReplayedImage> {
   const dir = mkdtempSync(join(tmpdir(), 'outbox-image-'));
+  try {
+    return await replaySteps(stage, buildWorkdir, built, dir);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function replaySteps(
+  stage: Stage,
+  buildWorkdir: string,
+  built: Promise<void>,
+  dir: string,
+): Promise<ReplayedImage> {
   const image: ReplayedImage = { dir, env: {}, user: undefined, cmd: [] };
   for (const { instruction, args } of stage.steps) {
     if (instruction === 'COPY') {
