@@ -6,12 +6,16 @@
  * A fill must never write over an invalidation it did not see (SPEC 5.8): a reader misses,
  * reads stock 5 from the database; an order commits stock 4; the streamer deletes the key
  * (nothing there yet); the reader then stores stock 5 for the whole TTL. So every entry has
- * a generation counter that each invalidation increments (atomically with the delete), a
+ * a generation that each invalidation replaces with a new unique token (atomically with the
+ * delete), a
  * reader reads the generation BEFORE it reads the database, and the fill is a Lua script that
  * stores the value only while the generation is still the one the reader saw. A fill that
  * read the database before an invalidation finds a newer generation and stores nothing; a
- * fill that read it after is fresh. Invalidating again (a replay) only bumps the counter.
+ * fill that read it after is fresh. Invalidating again (a replay) only changes the token.
+ * Tokens rather than counters: Redis here keeps no data across a restart, and a counter
+ * recreated from zero could come back to the very value a slow reader holds.
  */
+import { randomUUID } from 'node:crypto';
 
 /** `product:{id}`: one product. */
 export const productCacheKey = (productId: string): string => `product:${productId}`;
@@ -29,9 +33,9 @@ export const PRODUCT_LIST_CACHE_PATTERN = 'products:*';
 export const PRODUCT_LISTS_GENERATION_KEY = 'cache-gen:products';
 
 /**
- * How long a generation counter outlives its last invalidation. Only a fill that took longer
- * than this between reading the generation and storing could be fooled (the counter expired
- * and was recreated at the same value); it must be far above any cache TTL and request time.
+ * How long a generation outlives its last invalidation. A fill that took longer than this
+ * between reading the generation and storing finds no generation and stores only if it read
+ * none either; it must be far above any cache TTL and request time.
  */
 export const CACHE_GENERATION_TTL_SECONDS = 24 * 60 * 60;
 
@@ -64,16 +68,15 @@ return 1
 `;
 
 /**
- * Invalidates atomically: increments each generation (refreshing its TTL), then unlinks the
- * entries. KEYS[1..ARGV[2]] generations, the remaining KEYS entries; ARGV[1] the generation
- * TTL in seconds, ARGV[2] how many KEYS are generations. Idempotent in effect: a replay bumps
- * the generations again and deletes nothing new.
+ * Invalidates atomically: sets each generation to a new unique token (with its TTL), then
+ * unlinks the entries. KEYS[1..ARGV[2]] generations, the remaining KEYS entries; ARGV[1] the
+ * generation TTL in seconds, ARGV[2] how many KEYS are generations, ARGV[3] the new token.
+ * Idempotent in effect: a replay changes the generations again and deletes nothing new.
  */
 export const INVALIDATE_SCRIPT = `
 local generations = tonumber(ARGV[2])
 for i = 1, generations do
-  redis.call('INCR', KEYS[i])
-  redis.call('EXPIRE', KEYS[i], ARGV[1])
+  redis.call('SET', KEYS[i], ARGV[3], 'EX', ARGV[1])
 end
 for i = generations + 1, #KEYS do
   redis.call('UNLINK', KEYS[i])
@@ -141,7 +144,14 @@ export async function invalidateProductCaches(
   if (options.lists) generations.push(PRODUCT_LISTS_GENERATION_KEY);
   if (generations.length === 0) return 0;
   const keys = [...generations, ...ids.map(productCacheKey)];
-  await redis.eval(INVALIDATE_SCRIPT, keys.length, ...keys, CACHE_GENERATION_TTL_SECONDS, generations.length);
+  await redis.eval(
+    INVALIDATE_SCRIPT,
+    keys.length,
+    ...keys,
+    CACHE_GENERATION_TTL_SECONDS,
+    generations.length,
+    `${Date.now()}-${randomUUID()}`,
+  );
   if (!options.lists) return 0;
   let dropped = 0;
   let cursor = '0';

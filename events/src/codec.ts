@@ -308,10 +308,11 @@ function registryReadError(schemaId: number, error: unknown): Error {
   if (status === 404) {
     return new EventDecodeError('unknown-schema', `the registry has no schema ${schemaId}`, schemaId, { cause: error });
   }
+  // An HTTP status is an answer about the moment (5xx, 429, auth) or a client-side failure
+  // to reach the registry (mappersmith reports those as 400): wait. Only an error without a
+  // status that is no network error (the answer came but cannot be read) is the record's.
   const unavailable =
-    status === undefined
-      ? NETWORK_FAILURE.test(message) || (error instanceof Error && 'code' in error)
-      : status >= 500 || [401, 403, 408, 429].includes(status) || (status === 400 && NETWORK_FAILURE.test(message));
+    status !== undefined || NETWORK_FAILURE.test(message) || (error instanceof Error && 'code' in error);
   if (unavailable) return new RegistryUnavailableError(`schema registry unavailable: ${message}`, { cause: error });
   return new EventDecodeError('unreadable-schema', `schema ${schemaId} cannot be read: ${message}`, schemaId, {
     cause: error,

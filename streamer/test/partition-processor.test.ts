@@ -155,10 +155,9 @@ describe('partition processor: faults and the sequenced DLQ', () => {
     const down = createStreamerClient('postgresql://outbox:outbox@127.0.0.1:1/streamer', { max: 1 });
     const waits: Dependency[] = [];
     const p = processor(new MetricsHandler(group, down), 'batch', waits);
-    const until = Date.now() + 1500;
     const batch = [await eventRecord(1, newEvent('PRODUCT_VIEWED', randomUUID(), { memberId: null }))];
     await expect(
-      p.process(batch, { heartbeat: async () => undefined, isRunning: () => Date.now() < until }),
+      p.process(batch, { heartbeat: async () => undefined, isRunning: () => waits.length === 0 }), // stops once it waits
     ).rejects.toThrow(/stopping/);
     expect(waits).toEqual(['postgres']);
     expect(await queue(group)).toEqual([]);
@@ -240,5 +239,22 @@ describe('partition processor: faults and the sequenced DLQ', () => {
     expect(ours()).toHaveLength(1);
     expect(Buffer.compare(ours()[0]?.value as Buffer, value)).toBe(0);
     expect((await db.deadLetter.findFirst({ where: { consumerGroup: group } }))?.publishedAt).not.toBeNull();
+  });
+
+  it('a dead letter Kafka refuses (larger than the topic accepts) is kept with its reason and never blocks the next ones', async () => {
+    const group = uniqueName('too-large');
+    const p = processor(new MetricsHandler(group, db), 'batch');
+    const huge = Buffer.alloc(1_500_000, 0x61);
+    await p.process([record(1, 'k-huge', huge, { id: randomUUID() })], running);
+    await p.process([record(2, 'k-small', Buffer.from('tiny'), { id: randomUUID() })], running);
+    await new DlqPublisher(db, producer, log).publishPending();
+    const rows = await db.deadLetter.findMany({ where: { consumerGroup: group }, orderBy: { offset: 'asc' } });
+    expect(
+      rows.map((r) => [r.publishError === null ? 'ok' : 'refused', r.publishedAt === null ? 'waiting' : 'sent']),
+    ).toEqual([
+      ['refused', 'waiting'],
+      ['ok', 'sent'],
+    ]);
+    expect(Buffer.from(rows[0]?.value as Uint8Array).length).toBe(huge.length);
   });
 });

@@ -28,13 +28,19 @@ function dlqMessage(row: DeadLetterRow) {
   };
 }
 
+/** kafkajs marks errors a retry cannot fix (MESSAGE_TOO_LARGE, INVALID_RECORD...) as not retriable. */
+const refusedForGood = (err: unknown): boolean =>
+  err instanceof Error && err.name.startsWith('KafkaJS') && (err as { retriable?: boolean }).retriable === false;
+
 /**
- * Copies dead letters to `<topic>.dlq`, once each: the row is claimed (FOR UPDATE SKIP LOCKED,
- * so two streamer processes never send the same row), sent with the idempotent producer and
- * marked `published_at` in the same transaction. A failed send leaves the row unpublished for the
- * next round; parking itself never waits for Kafka. The one window that can still repeat a record
- * is a crash after Kafka acknowledged it and before the mark commits: that copy carries the same
- * `dlq.id` header.
+ * Copies dead letters to `<topic>.dlq`: rows are claimed (FOR UPDATE SKIP LOCKED, so two
+ * streamer processes never send the same row), sent with the idempotent producer and marked
+ * `published_at` in the claiming transaction, one row per transaction. A row Kafka refuses for good
+ * (too large for the topic) gets `publish_error` and is skipped, so it never blocks the rows
+ * after it; a Kafka outage ends the round and the rows wait for the next one. Parking itself
+ * never waits for Kafka. What can still repeat a copy: Kafka acknowledged it, then the marking
+ * transaction failed (a crash, PostgreSQL restarting). That copy carries the same `dlq.id`
+ * header, the key to deduplicate on.
  */
 export class DlqPublisher {
   private running: Promise<number> | undefined;
@@ -43,7 +49,6 @@ export class DlqPublisher {
     private readonly db: StreamerClient,
     private readonly producer: Producer,
     private readonly log: Logger,
-    private readonly batchSize = 100,
   ) {}
 
   /** Publishes what is waiting; concurrent calls share one round. Never throws (logs instead). */
@@ -57,35 +62,34 @@ export class DlqPublisher {
     return this.running;
   }
 
+  /** One row per transaction: a failure later in the round never undoes an earlier mark. */
   private async drain(): Promise<number> {
     let published = 0;
     for (;;) {
-      const sent = await inTransaction(this.db, async (tx) => {
-        const rows = await tx.$queryRaw<{ id: bigint }[]>`
-          SELECT id FROM dead_letter WHERE published_at IS NULL ORDER BY id LIMIT ${this.batchSize}
-          FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return 0;
-        const full = await tx.deadLetter.findMany({
-          where: { id: { in: rows.map((r) => r.id) } },
-          orderBy: { id: 'asc' },
-        });
-        const byTopic = new Map<string, DeadLetterRow[]>();
-        for (const row of full) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-        await this.producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, list]) => ({
-            topic: dlqTopicOf(topic as EventTopic),
-            messages: list.map(dlqMessage),
-          })),
-        });
-        await tx.deadLetter.updateMany({
-          where: { id: { in: full.map((r) => r.id) } },
-          data: { publishedAt: new Date() },
-        });
-        return full.length;
+      const outcome = await inTransaction(this.db, async (tx) => {
+        const [claimed] = await tx.$queryRaw<{ id: bigint }[]>`
+          SELECT id FROM dead_letter WHERE published_at IS NULL AND publish_error IS NULL
+          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`;
+        if (!claimed) return 'none';
+        const row = await tx.deadLetter.findUniqueOrThrow({ where: { id: claimed.id } });
+        try {
+          await this.producer.send({
+            topic: dlqTopicOf(row.topic as EventTopic),
+            acks: -1,
+            messages: [dlqMessage(row)],
+          });
+        } catch (err) {
+          if (!refusedForGood(err)) throw err; // Kafka unavailable: the next round retries
+          const reason = err instanceof Error ? err.message : String(err);
+          this.log.error({ err, id: row.id.toString() }, 'Kafka refused a dead letter for good; kept in the table');
+          await tx.deadLetter.update({ where: { id: row.id }, data: { publishError: reason.slice(0, 1000) } });
+          return 'refused';
+        }
+        await tx.deadLetter.update({ where: { id: row.id }, data: { publishedAt: new Date() } });
+        return 'sent';
       });
-      published += sent;
-      if (sent < this.batchSize) return published;
+      if (outcome === 'none') return published;
+      if (outcome === 'sent') published += 1;
     }
   }
 }

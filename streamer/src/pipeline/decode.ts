@@ -9,6 +9,8 @@ export type Decoded =
  * unknown schema, corrupt bytes, key or headers contradicting the event) comes back as
  * `ok: false` so it is parked at once; a registry outage throws, so the batch is retried.
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function decodeRecord(codec: EventCodec, record: ConsumedRecord): Promise<Decoded> {
   if (!record.value || record.value.length === 0)
     return { ok: false, record, error: 'empty value (tombstone or null record)' };
@@ -19,6 +21,10 @@ export async function decodeRecord(codec: EventCodec, record: ConsumedRecord): P
     if (err instanceof EventDecodeError)
       return { ok: false, record, error: `undecodable (${err.reason}): ${err.message}` };
     throw err;
+  }
+  // The inbox keys on the event id as a uuid: anything else could never be claimed.
+  if (!UUID.test(event.eventId)) {
+    return { ok: false, record, error: `eventId ${JSON.stringify(event.eventId)} is not a uuid` };
   }
   if (record.key !== undefined && record.key !== event.aggregateId) {
     return { ok: false, record, error: `key ${record.key} does not match aggregateId ${event.aggregateId}` };

@@ -88,7 +88,9 @@ export class PartitionProcessor {
           return await this.processOnce(records, ctx);
         } catch (err) {
           const fault = classify(err);
-          if (fault.kind === 'abandon' || !ctx.isRunning()) throw err;
+          if (fault.kind === 'abandon') throw err;
+          // Stopping while a dependency fails: give the batch up (what is done gets committed).
+          if (!ctx.isRunning()) throw new BatchAbandonedError('the consumer is stopping', { cause: err });
           const dependency = fault.kind === 'wait' ? fault.dependency : 'unknown';
           if (waiting?.dependency !== dependency) {
             endWait();

@@ -147,7 +147,8 @@ exports.DeadLetterScalarFieldEnum = {
     status: 'status',
     createdAt: 'createdAt',
     updatedAt: 'updatedAt',
-    publishedAt: 'publishedAt'
+    publishedAt: 'publishedAt',
+    publishError: 'publishError'
 };
 exports.SortOrder = {
     asc: 'asc',

@@ -119,7 +119,8 @@ exports.DeadLetterScalarFieldEnum = {
     status: 'status',
     createdAt: 'createdAt',
     updatedAt: 'updatedAt',
-    publishedAt: 'publishedAt'
+    publishedAt: 'publishedAt',
+    publishError: 'publishError'
 };
 exports.SortOrder = {
     asc: 'asc',

@@ -58,6 +58,7 @@ export type DeadLetterMinAggregateOutputType = {
   createdAt: Date | null
   updatedAt: Date | null
   publishedAt: Date | null
+  publishError: string | null
 }
 
 export type DeadLetterMaxAggregateOutputType = {
@@ -77,6 +78,7 @@ export type DeadLetterMaxAggregateOutputType = {
   createdAt: Date | null
   updatedAt: Date | null
   publishedAt: Date | null
+  publishError: string | null
 }
 
 export type DeadLetterCountAggregateOutputType = {
@@ -97,6 +99,7 @@ export type DeadLetterCountAggregateOutputType = {
   createdAt: number
   updatedAt: number
   publishedAt: number
+  publishError: number
   _all: number
 }
 
@@ -132,6 +135,7 @@ export type DeadLetterMinAggregateInputType = {
   createdAt?: true
   updatedAt?: true
   publishedAt?: true
+  publishError?: true
 }
 
 export type DeadLetterMaxAggregateInputType = {
@@ -151,6 +155,7 @@ export type DeadLetterMaxAggregateInputType = {
   createdAt?: true
   updatedAt?: true
   publishedAt?: true
+  publishError?: true
 }
 
 export type DeadLetterCountAggregateInputType = {
@@ -171,6 +176,7 @@ export type DeadLetterCountAggregateInputType = {
   createdAt?: true
   updatedAt?: true
   publishedAt?: true
+  publishError?: true
   _all?: true
 }
 
@@ -278,6 +284,7 @@ export type DeadLetterGroupByOutputType = {
   createdAt: Date
   updatedAt: Date
   publishedAt: Date | null
+  publishError: string | null
   _count: DeadLetterCountAggregateOutputType | null
   _avg: DeadLetterAvgAggregateOutputType | null
   _sum: DeadLetterSumAggregateOutputType | null
@@ -321,6 +328,7 @@ export type DeadLetterWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"DeadLetter"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"DeadLetter"> | Date | string
   publishedAt?: Prisma.DateTimeNullableFilter<"DeadLetter"> | Date | string | null
+  publishError?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
 }
 
 export type DeadLetterOrderByWithRelationInput = {
@@ -341,6 +349,7 @@ export type DeadLetterOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   publishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  publishError?: Prisma.SortOrderInput | Prisma.SortOrder
 }
 
 export type DeadLetterWhereUniqueInput = Prisma.AtLeast<{
@@ -365,6 +374,7 @@ export type DeadLetterWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"DeadLetter"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"DeadLetter"> | Date | string
   publishedAt?: Prisma.DateTimeNullableFilter<"DeadLetter"> | Date | string | null
+  publishError?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
 }, "id" | "consumerGroup_topic_partition_offset">
 
 export type DeadLetterOrderByWithAggregationInput = {
@@ -385,6 +395,7 @@ export type DeadLetterOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   publishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  publishError?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.DeadLetterCountOrderByAggregateInput
   _avg?: Prisma.DeadLetterAvgOrderByAggregateInput
   _max?: Prisma.DeadLetterMaxOrderByAggregateInput
@@ -413,6 +424,7 @@ export type DeadLetterScalarWhereWithAggregatesInput = {
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"DeadLetter"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"DeadLetter"> | Date | string
   publishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"DeadLetter"> | Date | string | null
+  publishError?: Prisma.StringNullableWithAggregatesFilter<"DeadLetter"> | string | null
 }
 
 export type DeadLetterCreateInput = {
@@ -433,6 +445,7 @@ export type DeadLetterCreateInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   publishedAt?: Date | string | null
+  publishError?: string | null
 }
 
 export type DeadLetterUncheckedCreateInput = {
@@ -453,6 +466,7 @@ export type DeadLetterUncheckedCreateInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   publishedAt?: Date | string | null
+  publishError?: string | null
 }
 
 export type DeadLetterUpdateInput = {
@@ -473,6 +487,7 @@ export type DeadLetterUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  publishError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type DeadLetterUncheckedUpdateInput = {
@@ -493,6 +508,7 @@ export type DeadLetterUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  publishError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type DeadLetterCreateManyInput = {
@@ -513,6 +529,7 @@ export type DeadLetterCreateManyInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   publishedAt?: Date | string | null
+  publishError?: string | null
 }
 
 export type DeadLetterUpdateManyMutationInput = {
@@ -533,6 +550,7 @@ export type DeadLetterUpdateManyMutationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  publishError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type DeadLetterUncheckedUpdateManyInput = {
@@ -553,6 +571,7 @@ export type DeadLetterUncheckedUpdateManyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  publishError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type DeadLetterConsumerGroupTopicPartitionOffsetCompoundUniqueInput = {
@@ -580,6 +599,7 @@ export type DeadLetterCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   publishedAt?: Prisma.SortOrder
+  publishError?: Prisma.SortOrder
 }
 
 export type DeadLetterAvgOrderByAggregateInput = {
@@ -606,6 +626,7 @@ export type DeadLetterMaxOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   publishedAt?: Prisma.SortOrder
+  publishError?: Prisma.SortOrder
 }
 
 export type DeadLetterMinOrderByAggregateInput = {
@@ -625,6 +646,7 @@ export type DeadLetterMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   publishedAt?: Prisma.SortOrder
+  publishError?: Prisma.SortOrder
 }
 
 export type DeadLetterSumOrderByAggregateInput = {
@@ -674,6 +696,7 @@ export type DeadLetterSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   createdAt?: boolean
   updatedAt?: boolean
   publishedAt?: boolean
+  publishError?: boolean
 }, ExtArgs["result"]["deadLetter"]>
 
 export type DeadLetterSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -694,6 +717,7 @@ export type DeadLetterSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   createdAt?: boolean
   updatedAt?: boolean
   publishedAt?: boolean
+  publishError?: boolean
 }, ExtArgs["result"]["deadLetter"]>
 
 export type DeadLetterSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -714,6 +738,7 @@ export type DeadLetterSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   createdAt?: boolean
   updatedAt?: boolean
   publishedAt?: boolean
+  publishError?: boolean
 }, ExtArgs["result"]["deadLetter"]>
 
 export type DeadLetterSelectScalar = {
@@ -734,9 +759,10 @@ export type DeadLetterSelectScalar = {
   createdAt?: boolean
   updatedAt?: boolean
   publishedAt?: boolean
+  publishError?: boolean
 }
 
-export type DeadLetterOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerGroup" | "topic" | "partition" | "offset" | "messageKey" | "aggregateId" | "eventId" | "eventType" | "headers" | "value" | "error" | "attempts" | "status" | "createdAt" | "updatedAt" | "publishedAt", ExtArgs["result"]["deadLetter"]>
+export type DeadLetterOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerGroup" | "topic" | "partition" | "offset" | "messageKey" | "aggregateId" | "eventId" | "eventType" | "headers" | "value" | "error" | "attempts" | "status" | "createdAt" | "updatedAt" | "publishedAt" | "publishError", ExtArgs["result"]["deadLetter"]>
 
 export type $DeadLetterPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "DeadLetter"
@@ -762,6 +788,10 @@ export type $DeadLetterPayload<ExtArgs extends runtime.Types.Extensions.Internal
      * When the record was produced to <topic>.dlq (NULL: not yet; the publisher retries).
      */
     publishedAt: Date | null
+    /**
+     * Why Kafka refused the copy for good (too large...): the row stays the record of truth.
+     */
+    publishError: string | null
   }, ExtArgs["result"]["deadLetter"]>
   composites: {}
 }
@@ -1202,6 +1232,7 @@ export interface DeadLetterFieldRefs {
   readonly createdAt: Prisma.FieldRef<"DeadLetter", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"DeadLetter", 'DateTime'>
   readonly publishedAt: Prisma.FieldRef<"DeadLetter", 'DateTime'>
+  readonly publishError: Prisma.FieldRef<"DeadLetter", 'String'>
 }
     
 
