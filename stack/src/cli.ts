@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { loadStackConfig, type StackProfile, type StackTopology } from './config';
 import { StackError } from './errors';
+import { describeQuorum } from './quorum';
 import { down, stackComponents, statusOf, up } from './stack';
 import { loadVersions } from './versions';
 
@@ -59,13 +60,21 @@ program
 
 program
   .command('down')
-  .description('stop every server: graceful first, forced after a timeout')
+  .description('stop every server (or the named ones): graceful first, forced after a timeout')
+  .argument('[components...]', 'only these components (e.g. connect-1 to restart it with another setting)')
   .option('--clean', 'also delete their data (the download cache is kept)', false)
   .addOption(profileOption)
   .addOption(topologyOption)
-  .action(async (opts: CommonOptions & { clean: boolean }) => {
+  .action(async (only: string[], opts: CommonOptions & { clean: boolean }) => {
     const { config, components } = context(opts);
-    await down(components, config.stopTimeoutMs, opts.clean, (line) => console.log(line));
+    const unknown = only.filter((name) => !components.some((c) => c.name === name));
+    if (unknown.length > 0)
+      throw new StackError(
+        'stack',
+        `unknown component(s): ${unknown.join(', ')}; known: ${components.map((c) => c.name).join(', ')}`,
+      );
+    const selected = only.length > 0 ? components.filter((c) => only.includes(c.name)) : components;
+    await down(selected, config.stopTimeoutMs, opts.clean, (line) => console.log(line));
     if (opts.clean) console.log(`data deleted under ${config.dataDir}`);
   });
 
@@ -76,7 +85,7 @@ program
   .addOption(profileOption)
   .addOption(topologyOption)
   .action(async (opts: CommonOptions & { json: boolean }) => {
-    const { config, components } = context(opts);
+    const { config, versions, components } = context(opts);
     const statuses = await Promise.all(components.map(statusOf));
     if (opts.json) {
       console.log(JSON.stringify(statuses, null, 2));
@@ -99,6 +108,15 @@ program
             .join('  ')
             .trimEnd(),
         );
+      if (config.topology === 'cluster' && statuses.some((s) => s.name.startsWith('kafka-') && s.state !== 'stopped')) {
+        const quorum = await describeQuorum(config, versions);
+        const name = (id: number): string => config.kafka.nodes.find((n) => n.id === id)?.name ?? `node ${id}`;
+        console.log(
+          quorum
+            ? `KRaft quorum: active controller ${name(quorum.leaderId)} (epoch ${quorum.leaderEpoch}), voters ${quorum.voters.map(name).join(', ')}`
+            : 'KRaft quorum: no controller answers',
+        );
+      }
     }
     process.exitCode = statuses.every((s) => s.state === 'healthy') ? 0 : 1;
   });

@@ -7,3 +7,6 @@ export { stackComponents, statusOf, up, down } from './stack';
 export { runningPid, stopProcess } from './processes';
 export type { Component } from './components/component';
 export { parseEnv } from './env';
+export { describeQuorum } from './quorum';
+export type { QuorumStatus } from './quorum';
+export { findJava } from './java';

@@ -38,7 +38,12 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
   const db = createStreamerClient(config.databaseUrl, { max: config.partitionsConsumedConcurrently * 2 + 4 });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   const codec = new EventCodec(config.schemaRegistryUrl);
-  const kafka = new Kafka({ clientId: 'streamer', brokers: config.kafkaBrokers, logLevel: logLevel.WARN });
+  const kafka = new Kafka({
+    clientId: 'streamer',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 100, maxRetryTime: config.kafkaRetryMaxMs, retries: 8 },
+  });
   // murmur2 on the key, as Java producers (and Debezium) do: a parked record keeps its partition.
   const producer = kafka.producer({
     idempotent: true,

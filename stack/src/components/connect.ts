@@ -23,6 +23,10 @@ export function connectWorkerConfig(
     REPLICATION_FACTOR: config.kafka.replicationFactor,
     MIN_INSYNC_REPLICAS: config.kafka.minInsyncReplicas,
     EXACTLY_ONCE_SOURCE_SUPPORT: config.connect.exactlyOnce ? 'enabled' : 'disabled',
+    // Cluster: a dead worker is noticed in 3 s (the brokers allow sessions down to 2 s);
+    // single: Kafka's defaults (one worker has no one to fail over to).
+    SESSION_TIMEOUT_MS: config.topology === 'cluster' ? 3000 : 10000,
+    HEARTBEAT_INTERVAL_MS: config.topology === 'cluster' ? 1000 : 3000,
   };
 }
 
