@@ -1,4 +1,4 @@
-import { createStreamerClient, type StreamerClient } from '@outbox/db';
+import { createStreamerClient, TRANSACTION_LIMITS, type StreamerClient } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
 import { loggerOptions } from '@outbox/telemetry';
 import type { FastifyInstance } from 'fastify';
@@ -35,7 +35,13 @@ export interface StreamerDeps {
 
 export async function createStreamerDeps(config: StreamerConfig): Promise<StreamerDeps> {
   const log = pino({ ...loggerOptions(config.logLevel), base: { service: 'streamer' } });
-  const db = createStreamerClient(config.databaseUrl, { max: config.partitionsConsumedConcurrently * 2 + 4 });
+  // Every session carries the server-side limits: an effect statement outside a transaction is
+  // bounded too (a hung query would otherwise stop the heartbeats and cost the membership).
+  const db = createStreamerClient(config.databaseUrl, {
+    max: config.partitionsConsumedConcurrently * 2 + 4,
+    connectionTimeoutMillis: 10_000,
+    options: `-c lock_timeout=${TRANSACTION_LIMITS.lockTimeoutMs}ms -c statement_timeout=${TRANSACTION_LIMITS.statementTimeoutMs}ms`,
+  });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   const codec = new EventCodec(config.schemaRegistryUrl);
   const kafka = new Kafka({
