@@ -13,6 +13,10 @@ import { createProduct, http, member, outboxOf, startTestApi, type TestApi } fro
  *   payments: the transaction must roll back what it already wrote).
  */
 describe('failed requests change nothing', () => {
+  // Member ids of this run only: the test database keeps what earlier runs wrote.
+  const run = randomUUID().slice(0, 8);
+  const f1 = `f-1-${run}`;
+  const f1c = `f-1c-${run}`;
   let api: TestApi;
   let refusing: TestApi;
   let throwing: TestApi;
@@ -61,11 +65,11 @@ describe('failed requests change nothing', () => {
     // A like to unlike, made through the normal api.
     await http(api, 'POST', `/products/${productId}/likes`, { headers: member('f-1b') });
     const before = await snapshot(productId);
-    const like = await http(refusing, 'POST', `/products/${productId}/likes`, { headers: member('f-1') });
+    const like = await http(refusing, 'POST', `/products/${productId}/likes`, { headers: member(f1) });
     const unlike = await http(refusing, 'DELETE', `/products/${productId}/likes`, { headers: member('f-1b') });
-    const view = await http(refusing, 'POST', `/products/${productId}/views`, { headers: member('f-1') });
+    const view = await http(refusing, 'POST', `/products/${productId}/views`, { headers: member(f1) });
     const order = await http(refusing, 'POST', '/orders', {
-      headers: member('f-1'),
+      headers: member(f1),
       body: { items: [{ productId, quantity: 2 }] },
     });
     expect([like.status, unlike.status, view.status, order.status]).toEqual([500, 500, 500, 500]);
@@ -76,7 +80,7 @@ describe('failed requests change nothing', () => {
       message: 'internal error; see the server log',
     });
     expect(await snapshot(productId)).toEqual(before);
-    expect(await api.db.order.count({ where: { memberId: 'f-1' } })).toBe(0);
+    expect(await api.db.order.count({ where: { memberId: f1 } })).toBe(0);
     expect(await api.db.outbox.count({ where: { id: takenId } })).toBe(1);
   });
 
@@ -84,12 +88,12 @@ describe('failed requests change nothing', () => {
     const productId = await createProduct(api, 5);
     const before = await snapshot(productId);
     const order = await http(throwing, 'POST', '/orders', {
-      headers: member('f-1c'),
+      headers: member(f1c),
       body: { items: [{ productId, quantity: 2 }] },
     });
     expect(order.status).toBe(500);
     expect(await snapshot(productId)).toEqual(before);
-    expect(await api.db.order.count({ where: { memberId: 'f-1c' } })).toBe(0);
+    expect(await api.db.order.count({ where: { memberId: f1c } })).toBe(0);
   });
 
   it('a failure inside a payment leaves the order CREATED and the stock decreased', async () => {
