@@ -1,3 +1,4 @@
+/* global document, window, fetch */
 // The console's only script: refresh the live overview, and confirm an action before it is sent.
 (function () {
   'use strict';
