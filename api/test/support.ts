@@ -49,36 +49,8 @@ export async function startTestApi(overrides: Partial<AppDeps> = {}): Promise<Te
   };
 }
 
-export interface HttpResult<T = Record<string, unknown>> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
-/** JSON over HTTP, as a client would send it. */
-export async function http<T = Record<string, unknown>>(
-  api: TestApi,
-  method: string,
-  path: string,
-  options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<HttpResult<T>> {
-  const hasBody = options.body !== undefined || options.rawBody !== undefined;
-  const response = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...options.headers },
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
-}
-
-export const member = (id: string): Record<string, string> => ({ 'x-member-id': id });
-
-export async function createProduct(api: TestApi, stock = 10, price = 1500, name = 'Test product'): Promise<string> {
-  const res = await http<{ id: string }>(api, 'POST', '/products', { body: { name, price, stock } });
-  if (res.status !== 201) throw new Error(`creating a product failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id;
-}
+// HTTP helpers come from the shared test kit; re-exported for the api's own tests.
+export { createProduct, http, member, type HttpResult } from '@outbox/e2e';
 
 /** Outbox rows of one aggregate, in insertion order, with their decoded events. */
 export async function outboxOf(api: TestApi, aggregateId: string) {

@@ -1,14 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { endpoints, eventually, kafkaClient, startGroupsAtEnd, uniqueName, type ServiceProcess } from '@outbox/e2e';
-import { repoRoot } from '@outbox/stack';
+import {
+  createProduct,
+  endpoints,
+  eventually,
+  http,
+  kafkaClient,
+  member,
+  preparePipeline,
+  type ServiceProcess,
+  startApi,
+  startGroupsAtEnd,
+  startStreamer,
+  uniqueName,
+} from '@outbox/e2e';
+import { ensureDebianPackage, repoRoot } from '@outbox/stack';
 import { Partitioners, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createProduct, http, member, startTestApi, type TestApi } from '../../api/test/support';
-import { ensureDebianPackage } from '../../stack/src/install';
-import { preparePipeline, startStreamer } from '../../streamer/test/support';
 import { buildConsoleApp, type ConsoleApp } from '../src/app';
 import { loadConsoleConfig } from '../src/config';
 
@@ -22,7 +32,7 @@ describe('operator console', () => {
   const groups = { metrics: uniqueName('console-metrics'), cacheInvalidation: uniqueName('console-cache') };
   const groupEnv = { METRICS_GROUP_ID: groups.metrics, CACHE_GROUP_ID: groups.cacheInvalidation };
   const token = randomUUID();
-  let api: TestApi;
+  let api: ServiceProcess;
   let streamer: ServiceProcess;
   let producer: Producer;
   let consoleApp: ConsoleApp;
@@ -63,7 +73,7 @@ describe('operator console', () => {
     await preparePipeline();
     await startGroupsAtEnd(Object.values(groups));
     await streamerDb.connect();
-    api = await startTestApi();
+    api = await startApi();
     streamer = await startStreamer({ ...groupEnv, MAX_ATTEMPTS: '2', RETRY_BASE_MS: '20', RETRY_MAX_MS: '100' });
     producer = kafkaClient('console-poison').producer({
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -84,7 +94,7 @@ describe('operator console', () => {
     await producer?.disconnect();
     await streamer?.kill('SIGTERM');
     await streamerDb.end();
-    await api?.close();
+    await api?.kill('SIGTERM');
   });
 
   it('shows the verdict of the status collector, the pipeline hops and the charts', async () => {
@@ -177,6 +187,50 @@ describe('operator console', () => {
     expect(await again.json()).toMatchObject({ error: expect.stringMatching(/already discarded/) });
   });
 
+  it('replays a head from the page once its cause is fixed, and the metrics row changes', async () => {
+    // A deterministic handler failure an operator can fix: a trigger refusing this product's
+    // metrics row (SQLSTATE P0001 parks the like), dropped before the replay.
+    const a = await createProduct(api, 10, 100, 'Console replay');
+    const trigger = `refuse_${a.replaceAll('-', '_')}`;
+    await streamerDb.query(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused by the console test'; END $$`);
+    await streamerDb.query(`CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON product_metrics FOR EACH ROW
+      WHEN (NEW.product_id = '${a}') EXECUTE FUNCTION ${trigger}()`);
+    try {
+      expect((await http(api, 'POST', `/products/${a}/likes`, { headers: member('console-2') })).status).toBe(201);
+      const [head] = (await eventually(
+        'the refused like parked',
+        async () => {
+          const rows = await statusesOf(a);
+          return rows.length === 1 ? rows : undefined;
+        },
+        90_000,
+      )) as unknown as [{ id: string; error: string }];
+      expect(head.error).toMatch(/refused by the console test/);
+      expect(await likesOf(a)).toBe(0);
+    } finally {
+      await streamerDb.query(`DROP TRIGGER IF EXISTS ${trigger} ON product_metrics`);
+      await streamerDb.query(`DROP FUNCTION IF EXISTS ${trigger}()`);
+    }
+    const [head] = (await statusesOf(a)) as unknown as [{ id: string }];
+
+    await page.goto(`${url}/?group=${groups.metrics}&aggregate=${a}`);
+    const form = page
+      .locator(`tr.dl[data-id="${head.id}"] form.act`)
+      .filter({ has: page.locator('button[value="replay"]') });
+    await form.locator('input[name="token"]').fill(token);
+    page.once('dialog', (d) => void d.accept());
+    const [done] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/dlq/${head.id}/replay`)),
+      form.locator('button').click(),
+    ]);
+    expect(done.status()).toBe(200);
+    expect(await page.locator('#message').textContent()).toContain(`#${head.id} replayed`);
+    await shot('replayed');
+    expect((await statusesOf(a)).map((r) => r.status)).toEqual(['replayed']);
+    expect(await likesOf(a)).toBe(1);
+  });
+
   it('without CONSOLE_TOKEN the page says actions are disabled and the server refuses them (403)', async () => {
     await page.goto(`${readOnlyUrl}/?status=all&group=${groups.metrics}`);
     expect(await page.locator('#actions-disabled').textContent()).toMatch(/CONSOLE_TOKEN is not configured/);
@@ -209,5 +263,44 @@ describe('operator console', () => {
     expect((await post('/dlq/1/replay', '{"confirm":"yes"}', { 'x-console-token': 'wrong' })).status).toBe(403);
     expect((await post('/dlq/999999999999/replay', '{"confirm":"yes"}')).status).toBe(404);
     expect((await post('/dlq/1/replay', '{not json')).status).toBe(400);
+  });
+  it('shows DEGRADED with the lag growing while a consumer is stopped and events arrive', async () => {
+    await streamer.kill('SIGTERM');
+    const a = await createProduct(api, 10, 100, 'Console degraded');
+    const lagOf = async (): Promise<number | undefined> => {
+      const text = (await page.locator('.hop[data-hop="consumer groups"]').textContent()) ?? '';
+      const match = new RegExp(`${groups.metrics}: [^,]*, 0 member\\(s\\), lag (\\d+)`).exec(text);
+      return match ? Number(match[1]) : undefined;
+    };
+    const likeBurst = async (from: number) => {
+      for (let i = from; i < from + 10; i++)
+        expect((await http(api, 'POST', `/products/${a}/likes`, { headers: member(`degraded-${i}`) })).status).toBe(
+          201,
+        );
+    };
+    await page.goto(url);
+    await likeBurst(0);
+    const first = await eventually(
+      'the page shows the stopped group with lag',
+      async () => {
+        const verdict = await page.locator('#verdict').textContent();
+        const lag = await lagOf();
+        return verdict === 'DEGRADED' && lag !== undefined && lag > 0 ? lag : undefined;
+      },
+      60_000,
+    );
+    expect(await page.locator('#overview').textContent()).toContain(groups.metrics);
+    await likeBurst(10);
+    const later = await eventually(
+      'the lag on the page grows',
+      async () => {
+        const lag = await lagOf();
+        return lag !== undefined && lag >= first + 10 ? lag : undefined;
+      },
+      60_000,
+    );
+    expect(later).toBeGreaterThanOrEqual(first + 10);
+    expect(await page.locator('#verdict').textContent()).toBe('DEGRADED');
+    await shot('degraded');
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadVersions, repoRoot, runningPid, stackComponents, stopProcess, up, type Component } from '@outbox/stack';
-import { stack } from './index';
+import { stack } from './stack-under-test';
 
 /**
  * Stops and starts real servers of the stack under test, for restart and crash tests: the

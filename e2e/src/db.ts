@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { endpoints } from './index';
+import { endpoints } from './stack-under-test';
 
 /** One query against a database of the stack under test, on a connection of its own. */
 export async function queryDb<T extends object>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {

@@ -1,4 +1,5 @@
 import { queryDb } from './db';
+import { eventually } from './wait';
 
 export interface Counters {
   likes: number;
@@ -46,4 +47,21 @@ export async function metricsDrift(
   return productIds
     .map((productId) => ({ productId, truth: truth.get(productId) ?? zero, applied: applied.get(productId) ?? zero }))
     .filter(({ truth: t, applied: a }) => t.likes !== a.likes || t.views !== a.views || t.sales !== a.sales);
+}
+
+/** Waits until product_metrics equals the ground truth for these products; fails listing the ones that differ. */
+export async function expectNoDrift(productIds: string[], timeoutMs = 90_000): Promise<void> {
+  let last: Awaited<ReturnType<typeof metricsDrift>> = [];
+  await eventually(
+    'product_metrics to equal the ground truth',
+    async () => {
+      last = await metricsDrift(productIds);
+      return last.length === 0 ? true : undefined;
+    },
+    timeoutMs,
+  ).catch(() => {
+    throw new Error(
+      `product_metrics differs from the ground truth for ${last.length} product(s): ${JSON.stringify(last.slice(0, 5))}`,
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import { kafkaClient } from './index';
+import { kafkaClient } from './stack-under-test';
 
 const PIPELINE_TOPICS = ['catalog-events', 'order-events'];
 

@@ -1,6 +1,6 @@
 import { applyConnector } from '@outbox/connect';
 import { applyMigrations, commerceMigrationsDir, streamerMigrationsDir } from '@outbox/db';
-import { endpoints, stack } from './index';
+import { endpoints, stack } from './stack-under-test';
 
 let prepared: Promise<unknown> | undefined;
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from '@outbox/stack';
-import { eventually } from './index';
+import { eventually } from './wait';
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -76,4 +76,17 @@ export async function startService(
     });
   }
   return service;
+}
+
+/** The real streamer, as a child process (so tests can SIGKILL it). */
+export function startStreamer(
+  env: Record<string, string> = {},
+  options: { waitReady?: boolean } = {},
+): Promise<ServiceProcess> {
+  return startService('streamer', { KAFKA_SESSION_TIMEOUT_MS: '6000', ...env }, options);
+}
+
+/** The real api, as a child process: what a client of the pipeline talks to. */
+export function startApi(env: Record<string, string> = {}): Promise<ServiceProcess> {
+  return startService('api', env);
 }

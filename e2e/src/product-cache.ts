@@ -1,7 +1,7 @@
 import { productCacheKey } from '@outbox/events';
 import Redis from 'ioredis';
 import { queryDb } from './db';
-import { endpoints } from './index';
+import { endpoints } from './stack-under-test';
 
 /** A product whose cached copy in Redis differs from its row in the commerce database. */
 export interface CacheDrift {

@@ -1,6 +1,7 @@
 import type { CommerceEvent, EventCodec } from '@outbox/events';
 import { Partitioners, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
-import { kafkaClient, uniqueName } from './index';
+import { kafkaClient } from './stack-under-test';
+import { uniqueName } from './wait';
 
 export interface CollectedRecord {
   topic: string;

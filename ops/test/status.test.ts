@@ -9,12 +9,16 @@ import {
   stack,
   startGroupsAtEnd,
   uniqueName,
+  createProduct,
+  http,
+  member,
+  preparePipeline,
   type ServiceProcess,
+  startApi,
+  startStreamer,
 } from '@outbox/e2e';
 import { repoRoot } from '@outbox/stack';
 import { Client } from 'pg';
-import { createProduct, http, member, startTestApi, type TestApi } from '../../api/test/support';
-import { preparePipeline, startStreamer } from '../../streamer/test/support';
 import { loadStatusConfig, pipelineStatus, type StatusConfig, type StatusReport } from '../src';
 
 jest.setTimeout(180_000);
@@ -24,7 +28,7 @@ describe('pipeline status', () => {
   const groups = { metrics: uniqueName('status-metrics'), cacheInvalidation: uniqueName('status-cache') };
   const groupEnv = { METRICS_GROUP_ID: groups.metrics, CACHE_GROUP_ID: groups.cacheInvalidation };
   const config: StatusConfig = { ...loadStatusConfig(), groups };
-  let api: TestApi;
+  let api: ServiceProcess;
   let streamer: ServiceProcess | undefined;
 
   /** The command as an operator runs it: its exit code and its JSON report. */
@@ -58,11 +62,11 @@ describe('pipeline status', () => {
   beforeAll(async () => {
     await preparePipeline();
     await startGroupsAtEnd(Object.values(groups));
-    api = await startTestApi();
+    api = await startApi();
   });
   afterAll(async () => {
     await streamer?.kill('SIGTERM');
-    await api.close();
+    await api.kill('SIGTERM');
   });
 
   it('healthy: connector running, slot active, groups caught up with members, no dead letter (exit 0)', async () => {

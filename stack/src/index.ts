@@ -10,3 +10,4 @@ export { parseEnv } from './env';
 export { describeQuorum } from './quorum';
 export type { QuorumStatus } from './quorum';
 export { findJava } from './java';
+export { ensureDebianPackage } from './install';

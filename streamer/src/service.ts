@@ -10,8 +10,8 @@ import type { StreamerConfig } from './config';
 import { DeadLetters } from './dlq/dead-letters';
 import { DlqPublisher } from './dlq/dlq-publisher';
 import { CacheInvalidationHandler } from './handlers/cache';
-import type { EventHandler } from './handlers/handler';
 import { MetricsHandler } from './handlers/metrics';
+import { HandlerRegistry } from './handlers/registry';
 import { purgeInbox } from './jobs/inbox-purge';
 import { GroupConsumer } from './kafka/group-consumer';
 import { createStreamerMetrics } from './metrics';
@@ -29,7 +29,7 @@ export interface StreamerDeps {
   producer: Producer;
   deadLetters: DeadLetters;
   dlqPublisher: DlqPublisher;
-  handlers: EventHandler[];
+  handlers: HandlerRegistry;
   close(): Promise<void>;
 }
 
@@ -59,10 +59,10 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
   await producer.connect();
   const deadLetters = new DeadLetters(db);
   const dlqPublisher = new DlqPublisher(db, producer, log);
-  const handlers: EventHandler[] = [
+  const handlers = new HandlerRegistry([
     new MetricsHandler(config.metricsGroupId, db),
     new CacheInvalidationHandler(config.cacheGroupId, db, redis),
-  ];
+  ]);
   return {
     config,
     log,
@@ -98,7 +98,8 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
   const deps = await createStreamerDeps(config);
   const metrics = createStreamerMetrics();
   const backoff = exponentialBackoff(config.retryBaseMs, config.retryMaxMs);
-  const consumers = deps.handlers.map((handler) => {
+  const handlers = deps.handlers.all;
+  const consumers = handlers.map((handler) => {
     const log = deps.log.child({ group: handler.group });
     return new GroupConsumer({
       kafka: deps.kafka,
@@ -141,7 +142,7 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
     redis: deps.redis,
     metrics,
     logLevel: config.logLevel,
-    groups: consumers.map((c, i) => ({ groupId: deps.handlers[i]?.group ?? '', isMember: () => c.isMember() })),
+    groups: consumers.map((c, i) => ({ groupId: handlers[i]?.group ?? '', isMember: () => c.isMember() })),
   });
   await app.listen({ port: config.port, host: config.host });
   for (const consumer of consumers) await consumer.start();

@@ -1,14 +1,25 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import {
+  collectFromNow,
+  createProduct,
+  endpoints,
+  eventually,
+  http,
+  kafkaClient,
+  member,
+  preparePipeline,
+  type ServiceProcess,
+  startApi,
+  startStreamer,
+  uniqueName,
+} from '@outbox/e2e';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { catalogueEntry, EventCodec, newEvent } from '@outbox/events';
-import { collectFromNow, endpoints, eventually, kafkaClient, uniqueName, type ServiceProcess } from '@outbox/e2e';
 import { repoRoot } from '@outbox/stack';
 import { Partitioners, type Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { createProduct, http, member, startTestApi, type TestApi } from '../../api/test/support';
-import { preparePipeline, startStreamer } from './support';
 
 interface DeadLetterRow {
   id: string;
@@ -22,7 +33,7 @@ interface DeadLetterRow {
 
 /** Poison records, the sequenced dead-letter queue and the operator's replay (SPEC 5.5). */
 describe('dead-letter queue', () => {
-  let api: TestApi;
+  let api: ServiceProcess;
   let streamer: ServiceProcess;
   let producer: Producer;
   const streamerDb = new Client({ connectionString: endpoints.postgresUrl('streamer') });
@@ -41,7 +52,7 @@ describe('dead-letter queue', () => {
 
   beforeAll(async () => {
     await preparePipeline();
-    api = await startTestApi();
+    api = await startApi();
     await streamerDb.connect();
     // Idempotent: a retried send under load must not append a second copy of a poison record.
     producer = kafkaClient('poison').producer({
@@ -56,7 +67,7 @@ describe('dead-letter queue', () => {
     await streamer.kill('SIGTERM');
     await producer.disconnect();
     await streamerDb.end();
-    await api.close();
+    await api.kill('SIGTERM');
   });
 
   // ORDER BY the table's id: a bare `id` would sort by the text column of the same name, so

@@ -2,6 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  createProduct,
+  http,
+  member,
+  preparePipeline,
+  type ServiceProcess,
+  startApi,
+  startStreamer,
+} from '@outbox/e2e';
+import {
   collectFromNow,
   endpoints,
   eventually,
@@ -13,8 +22,6 @@ import {
 import { repoRoot } from '@outbox/stack';
 import { Partitioners, type Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { createProduct, http, member, startTestApi, type TestApi } from '../../api/test/support';
-import { preparePipeline, startStreamer } from './support';
 
 const DEFAULT_GROUPS = ['metrics', 'cache-invalidation'];
 
@@ -24,14 +31,14 @@ const DEFAULT_GROUPS = ['metrics', 'cache-invalidation'];
  * a poison record produced between its events, the real streamer, the operator's CLI.
  */
 describe('dead-letter queue order within one batch', () => {
-  let api: TestApi;
+  let api: ServiceProcess;
   let producer: Producer;
   const streamerDb = new Client({ connectionString: endpoints.postgresUrl('streamer') });
   const dlqCli = join(repoRoot, 'streamer', 'src', 'dlq', 'cli.ts');
 
   beforeAll(async () => {
     await preparePipeline();
-    api = await startTestApi();
+    api = await startApi();
     await streamerDb.connect();
     producer = kafkaClient('dlq-order').producer({
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -45,7 +52,7 @@ describe('dead-letter queue order within one batch', () => {
     await startGroupsAtEnd(DEFAULT_GROUPS);
     await producer.disconnect();
     await streamerDb.end();
-    await api.close();
+    await api.kill('SIGTERM');
   });
 
   const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => eventually(what, probe, 60_000);

@@ -1,24 +1,39 @@
 import { randomUUID } from 'node:crypto';
-import { endpoints, eventually, kafkaClient, startGroupsAtEnd, type ServiceProcess } from '@outbox/e2e';
+import Redis from 'ioredis';
+import {
+  createProduct,
+  endpoints,
+  eventually,
+  expectNoDrift,
+  http,
+  kafkaClient,
+  member,
+  preparePipeline,
+  queryDb,
+  type ServiceProcess,
+  startApi,
+  startGroupsAtEnd,
+  startStreamer,
+} from '@outbox/e2e';
 import { Client } from 'pg';
-import { createProduct, http, member, startTestApi, type TestApi } from '../../api/test/support';
-import { expectNoDrift, preparePipeline, startStreamer } from './support';
 
 jest.setTimeout(240_000);
 
 /** At-least-once delivery, effectively-once effect (SPEC 5.2, 5.3). */
 describe('exactly once in effect', () => {
-  let api: TestApi;
+  let api: ServiceProcess;
   const streamerDb = new Client({ connectionString: endpoints.postgresUrl('streamer') });
+  const redis = new Redis(endpoints.redisUrl);
 
   beforeAll(async () => {
     await preparePipeline();
-    api = await startTestApi();
+    api = await startApi();
     await streamerDb.connect();
   });
   afterAll(async () => {
     await streamerDb.end();
-    await api.close();
+    redis.disconnect();
+    await api.kill('SIGTERM');
   });
 
   const handledCount = async (group: string, eventIds: string[]): Promise<number> =>
@@ -31,9 +46,9 @@ describe('exactly once in effect', () => {
       ).rows[0]?.n,
     );
   const outboxIds = async (aggregateIds: string[]): Promise<string[]> =>
-    (await api.db.outbox.findMany({ where: { aggregateid: { in: aggregateIds } }, select: { id: true } })).map(
-      (r) => r.id,
-    );
+    (
+      await queryDb<{ id: string }>('commerce', 'SELECT id FROM outbox WHERE aggregateid = ANY($1)', [aggregateIds])
+    ).map((r) => r.id);
 
   const running: ServiceProcess[] = [];
   const start = async (env: Record<string, string> = {}, options: { waitReady?: boolean } = {}) => {
@@ -139,7 +154,11 @@ describe('exactly once in effect', () => {
       headers: member('ind'),
       body: { items: [{ productId: product, quantity: 1 }] },
     });
-    const rows = await api.db.outbox.findMany({ where: { aggregateid: product } });
+    const rows = await queryDb<{ id: string; type: string }>(
+      'commerce',
+      'SELECT id, type FROM outbox WHERE aggregateid = $1',
+      [product],
+    );
     const liked = rows.find((r) => r.type === 'PRODUCT_LIKED')?.id as string;
     const decreased = rows.find((r) => r.type === 'STOCK_DECREASED')?.id as string;
     // Pretend each group had handled the other group's event.
@@ -147,13 +166,13 @@ describe('exactly once in effect', () => {
       "INSERT INTO event_handled (consumer_group, event_id) VALUES ('cache-invalidation', $1), ('metrics', $2)",
       [liked, decreased],
     );
-    await api.redis.set(`product:${product}`, '{"stale":true}');
+    await redis.set(`product:${product}`, '{"stale":true}');
 
     const streamer = await start();
     await expectNoDrift([product]);
     expect(await handledCount('metrics', [liked])).toBe(1);
     await eventually('the cache group dropped product:{id}', async () =>
-      (await api.redis.exists(`product:${product}`)) === 0 ? true : undefined,
+      (await redis.exists(`product:${product}`)) === 0 ? true : undefined,
     );
     expect(await handledCount('cache-invalidation', [decreased])).toBe(1);
     await streamer.kill('SIGTERM');

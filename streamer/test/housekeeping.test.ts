@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { createStreamerClient } from '@outbox/db';
 import { EventCodec, newEvent } from '@outbox/events';
-import { endpoints, eventually, kafkaClient, produceAsDebezium, startGroupsAtEnd, uniqueName } from '@outbox/e2e';
+import {
+  endpoints,
+  eventually,
+  kafkaClient,
+  preparePipeline,
+  produceAsDebezium,
+  startGroupsAtEnd,
+  startStreamer,
+  uniqueName,
+} from '@outbox/e2e';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { purgeInbox } from '../src/jobs/inbox-purge';
-import { preparePipeline, startStreamer } from './support';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createStreamerClient } from '@outbox/db';
 import { EventCodec, newEvent, type CommerceEvent } from '@outbox/events';
-import { collectFromNow, endpoints, eventually, kafkaClient, uniqueName } from '@outbox/e2e';
+import { collectFromNow, endpoints, eventually, kafkaClient, preparePipeline, uniqueName } from '@outbox/e2e';
 import Redis from 'ioredis';
 import { KafkaJSProtocolError, Partitioners, type Producer } from 'kafkajs';
 import pino from 'pino';
@@ -11,10 +11,10 @@ import { actOnDeadLetter } from '../src/dlq/replay';
 import { CacheInvalidationHandler } from '../src/handlers/cache';
 import type { EventHandler } from '../src/handlers/handler';
 import { MetricsHandler } from '../src/handlers/metrics';
+import { HandlerRegistry } from '../src/handlers/registry';
 import type { Dependency } from '../src/pipeline/faults';
 import { PartitionProcessor, type BatchContext } from '../src/pipeline/partition-processor';
 import { toConsumedRecord, type ConsumedRecord } from '../src/pipeline/record';
-import { preparePipeline } from './support';
 
 /**
  * The PartitionProcessor driven directly against the real streamer database, registry and
@@ -117,7 +117,7 @@ describe('partition processor: faults and the sequenced DLQ', () => {
 
       const head = (await queue(group))[0]?.id as bigint;
       const report = await actOnDeadLetter(
-        { db, codec, handlers: [new MetricsHandler(group, db)], deadLetters },
+        { db, codec, handlers: new HandlerRegistry([new MetricsHandler(group, db)]), deadLetters },
         head,
         'discard',
       );

@@ -1,22 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceProcess } from '@outbox/e2e';
-import { eventually } from '@outbox/e2e';
-import { createProduct, http, member, startTestApi, type TestApi } from '../../api/test/support';
-import { expectNoDrift, preparePipeline, startStreamer } from './support';
+import Redis from 'ioredis';
+import {
+  createProduct,
+  endpoints,
+  eventually,
+  expectNoDrift,
+  http,
+  member,
+  preparePipeline,
+  type ServiceProcess,
+  startApi,
+  startStreamer,
+} from '@outbox/e2e';
 
 /** The whole pipeline: api over HTTP -> outbox -> Debezium -> Kafka -> streamer -> metrics and cache. */
 describe('streamer applies the events of the api', () => {
   let streamer: ServiceProcess;
-  let api: TestApi;
+  let api: ServiceProcess;
+  const redis = new Redis(endpoints.redisUrl);
 
   beforeAll(async () => {
     await preparePipeline();
     streamer = await startStreamer();
     process.env.STREAMER_URL = streamer.url;
-    api = await startTestApi();
+    api = await startApi();
   });
   afterAll(async () => {
-    await api.close();
+    await api.kill('SIGTERM');
+    redis.disconnect();
     await streamer.kill('SIGTERM');
   });
 
@@ -73,16 +84,16 @@ describe('streamer applies the events of the api', () => {
 
     await http(api, 'POST', '/orders', { headers: member('c-1'), body: { items: [{ productId, quantity: 1 }] } });
     await eventually('product:{id} dropped', async () =>
-      (await api.redis.exists(`product:${productId}`)) === 0 ? true : undefined,
+      (await redis.exists(`product:${productId}`)) === 0 ? true : undefined,
     );
     const fresh = await http(api, 'GET', `/products/${productId}`);
     expect([fresh.headers.get('x-cache'), fresh.body.stock]).toEqual(['MISS', 1]);
 
     await http(api, 'GET', '/products?page=1&size=5&sort=price_desc');
-    expect(await api.redis.exists('products:price_desc:1:5')).toBe(1);
+    expect(await redis.exists('products:price_desc:1:5')).toBe(1);
     await http(api, 'POST', '/orders', { headers: member('c-2'), body: { items: [{ productId, quantity: 1 }] } });
     await eventually('the product lists dropped after the sell-out', async () =>
-      (await api.redis.exists('products:price_desc:1:5')) === 0 ? true : undefined,
+      (await redis.exists('products:price_desc:1:5')) === 0 ? true : undefined,
     );
     expect((await http(api, 'GET', `/products/${productId}`)).body.stock).toBe(0);
   });

@@ -1,7 +1,15 @@
-import { endpoints, kafkaClient, runWorkload, startService, type ServiceProcess } from '@outbox/e2e';
+import {
+  endpoints,
+  expectNoDrift,
+  kafkaClient,
+  preparePipeline,
+  runWorkload,
+  type ServiceProcess,
+  startService,
+  startStreamer,
+} from '@outbox/e2e';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { expectNoDrift, preparePipeline, startStreamer } from './support';
 
 /**
  * Two streamers in the same groups split the partitions; one is SIGKILLed in the middle of a

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { preparePipeline, startStreamer } from '@outbox/e2e';
 import { EventCodec, newEvent } from '@outbox/events';
 import {
   endpoints,
@@ -10,7 +11,6 @@ import {
   type ServiceProcess,
 } from '@outbox/e2e';
 import { Client } from 'pg';
-import { preparePipeline, startStreamer } from './support';
 
 jest.setTimeout(240_000);
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { preparePipeline, startStreamer } from '@outbox/e2e';
 import {
   eventually,
   OtlpReceiver,
@@ -8,7 +9,6 @@ import {
   type ReceivedSpan,
   type ServiceProcess,
 } from '@outbox/e2e';
-import { preparePipeline, startStreamer } from './support';
 
 const SERVER = 2;
 const PRODUCER = 4;

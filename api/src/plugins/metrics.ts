@@ -1,3 +1,5 @@
+// The route's `schema.hide` is @fastify/swagger's extension of FastifySchema.
+import type {} from '@fastify/swagger';
 import { outboxBacklog, replicationSlotState, type CommerceClient } from '@outbox/db';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

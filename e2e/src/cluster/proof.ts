@@ -8,7 +8,7 @@ import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { queryDb } from '../db';
 import { metricsDrift, type Counters } from '../ground-truth';
 import { startGroupsAtEnd } from '../groups';
-import { endpoints, kafkaClient, stack } from '../index';
+import { endpoints, kafkaClient, stack } from '../stack-under-test';
 import { preparePipeline } from '../pipeline';
 import { freePort, startService, type ServiceProcess } from '../processes';
 import { runWorkload, type WorkloadReport } from '../workload';

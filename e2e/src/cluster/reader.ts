@@ -1,4 +1,5 @@
-import { kafkaClient, uniqueName } from '../index';
+import { kafkaClient } from '../stack-under-test';
+import { uniqueName } from '../wait';
 
 export interface RangeRecord {
   topic: string;

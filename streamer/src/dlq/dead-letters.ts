@@ -1,6 +1,7 @@
 import { inTransaction, type streamer, type StreamerClient } from '@outbox/db';
-import type { StreamerTx } from '../inbox/inbox';
 import { fromRaw, type ConsumedRecord, type RawHeader } from '../pipeline/record';
+
+type StreamerTx = streamer.Prisma.TransactionClient;
 
 export type DeadLetterRow = streamer.DeadLetter;
 

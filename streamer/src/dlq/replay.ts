@@ -1,13 +1,13 @@
 import type { StreamerClient } from '@outbox/db';
 import type { EventCodec } from '@outbox/events';
-import type { EventHandler } from '../handlers/handler';
+import type { HandlerRegistry } from '../handlers/registry';
 import { decodeRecord } from '../pipeline/decode';
 import { recordOfRow, type DeadLetterRow, type DeadLetters } from './dead-letters';
 
 export interface ReplayDeps {
   db: Pick<StreamerClient, 'deadLetter' | '$queryRaw'>;
   codec: EventCodec;
-  handlers: EventHandler[];
+  handlers: Pick<HandlerRegistry, 'forGroup'>;
   deadLetters: DeadLetters;
 }
 
@@ -28,7 +28,7 @@ export class DeadLetterError extends Error {
 
 /** Applies one parked record through its group's handler (the inbox absorbs a repeat). */
 async function applyRow(deps: ReplayDeps, row: DeadLetterRow): Promise<void> {
-  const handler = deps.handlers.find((h) => h.group === row.consumerGroup);
+  const handler = deps.handlers.forGroup(row.consumerGroup);
   if (!handler) throw new DeadLetterError(`no handler for consumer group ${row.consumerGroup}`);
   const decoded = await decodeRecord(deps.codec, recordOfRow(row));
   if (!decoded.ok) throw new DeadLetterError(decoded.error);

@@ -1,6 +1,6 @@
 import type { StreamerClient } from '@outbox/db';
 import { ROLE_TOPICS, type CommerceEvent } from '@outbox/events';
-import { uniqueEvents } from '../inbox/inbox';
+import { claimStatement, uniqueEvents } from '../inbox/inbox';
 import type { ApplyOutcome, EventHandler } from './handler';
 
 interface Delta {
@@ -28,7 +28,7 @@ export function metricDeltas(event: CommerceEvent): [productId: string, delta: D
 }
 
 /**
- * The inbox claim and the effect in ONE SQL statement (so one atomic transaction, with no
+ * The inbox claim (inbox/inbox.ts) and the effect in ONE SQL statement (so one atomic transaction, with no
  * client-side transaction to time out half-way): the events' ids are inserted into the inbox
  * with ON CONFLICT DO NOTHING; only the claimed ones contribute their deltas, summed to one
  * upsert per product (rows in product order). Likes and sales never go below zero; a delta that
@@ -44,12 +44,10 @@ async function claimAndApply(
     metricDeltas(e).map(([productId, d]) => ({ eventId: e.eventId, productId, ...d })),
   );
   const result = await db.$queryRaw<{ event_id: string; clamped: number }[]>`
-    WITH claimed AS (
-      INSERT INTO event_handled (consumer_group, event_id)
-      SELECT ${group}, id FROM unnest(${events.map((e) => e.eventId)}::uuid[]) AS id
-      ON CONFLICT DO NOTHING
-      RETURNING event_id
-    ), deltas AS (
+    WITH claimed AS (${claimStatement(
+      group,
+      events.map((e) => e.eventId),
+    )}), deltas AS (
       SELECT d.product_id, sum(d.likes) AS likes, sum(d.views) AS views, sum(d.sales) AS sales
       FROM unnest(
         ${rows.map((r) => r.eventId)}::uuid[], ${rows.map((r) => r.productId)}::uuid[],

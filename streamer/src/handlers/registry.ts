@@ -1,0 +1,42 @@
+import { AGGREGATE_TOPICS, type EventTopic } from '@outbox/events';
+import type { EventHandler } from './handler';
+
+const KNOWN_TOPICS: ReadonlySet<string> = new Set<EventTopic>(Object.values(AGGREGATE_TOPICS));
+
+/**
+ * The consumer groups this streamer runs, checked once at start: every group id is unique (two
+ * handlers on one group would split its partitions and commit each other's offsets) and every
+ * topic is one of the pipeline's event topics (a typo would subscribe to nothing, silently).
+ */
+export class HandlerRegistry {
+  private readonly byGroupId: ReadonlyMap<string, EventHandler>;
+
+  constructor(handlers: readonly EventHandler[]) {
+    const problems: string[] = [];
+    const byGroupId = new Map<string, EventHandler>();
+    if (handlers.length === 0) problems.push('no handler registered');
+    for (const handler of handlers) {
+      if (handler.group.trim() === '') problems.push('a handler has an empty group id');
+      if (byGroupId.has(handler.group)) problems.push(`group "${handler.group}" is registered twice`);
+      byGroupId.set(handler.group, handler);
+      if (handler.topics.length === 0) problems.push(`group "${handler.group}" reads no topic`);
+      for (const topic of handler.topics)
+        if (!KNOWN_TOPICS.has(topic))
+          problems.push(
+            `group "${handler.group}" reads unknown topic "${topic}" (known: ${[...KNOWN_TOPICS].join(', ')})`,
+          );
+    }
+    if (problems.length > 0) throw new Error(`invalid consumer groups: ${problems.join('; ')}`);
+    this.byGroupId = byGroupId;
+  }
+
+  /** Every handler, in registration order. */
+  get all(): EventHandler[] {
+    return [...this.byGroupId.values()];
+  }
+
+  /** The handler of a consumer group, if this streamer runs it. */
+  forGroup(group: string): EventHandler | undefined {
+    return this.byGroupId.get(group);
+  }
+}
