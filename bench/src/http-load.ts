@@ -29,14 +29,3 @@ export function runHttpLoad(load: HttpLoad): Promise<autocannon.Result> {
     ],
   });
 }
-
-/** The api's product for a scenario, created through the api itself. */
-export async function createProduct(apiUrl: string, name: string): Promise<string> {
-  const res = await fetch(`${apiUrl}/products`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, price: 1000, stock: 1_000_000 }),
-  });
-  if (res.status !== 201) throw new Error(`POST /products: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
-}

@@ -16,16 +16,6 @@ export async function refuseIfAStreamerRuns(): Promise<void> {
   }
 }
 
-export async function createProduct(apiUrl: string, name: string): Promise<string> {
-  const res = await fetch(`${apiUrl}/products`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, price: 1000, stock: 1_000_000 }),
-  });
-  if (res.status !== 201) throw new Error(`creating a product failed: HTTP ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
-}
-
 /** Consumer groups of the run's own: the default groups' counters are not touched. */
 export function runGroups(seed: number): { metrics: string; cacheInvalidation: string } {
   const suffix = `${seed}_${Date.now().toString(36)}`;

@@ -35,3 +35,8 @@ export async function createProduct(api: ApiTarget, stock = 10, price = 1500, na
   if (res.status !== 201) throw new Error(`creating a product failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }
+
+/** A product for load runs (chaos, bench, the cluster proof): stock enough that no order is refused. */
+export function createLoadProduct(api: ApiTarget, name: string): Promise<string> {
+  return createProduct(api, 1_000_000, 1_000, name);
+}

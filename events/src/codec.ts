@@ -1,21 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import * as avro from 'avsc';
 import { CATALOGUE, type Catalogue, type CatalogueEntry } from './catalogue';
-import { ENVELOPE_FIELDS, type EnvelopeField } from './definitions';
-import {
-  EventDecodeError,
-  EventValidationError,
-  RegistryUnavailableError,
-  SchemaRegistrationError,
-  type ValidationIssue,
-} from './errors';
-import type { CommerceEvent, EventType, EventTypeMap } from './generated/event-types';
-
-/** The event interface of one event type, e.g. `EventOf<'PRODUCT_LIKED'>` = `ProductLiked`. */
-export type EventOf<T extends EventType> = EventTypeMap[T];
-/** The own fields of an event type (everything but the envelope). */
-export type EventFields<T extends EventType> = Omit<EventOf<T>, EnvelopeField>;
+import { show } from './describe';
+import { EventDecodeError, SchemaRegistrationError } from './errors';
+import type { CommerceEvent, EventType } from './generated/event-types';
+import { registryReadError, statusOf } from './registry-errors';
+import { validateEvent } from './validate';
 
 export interface DecodedEvent {
   event: CommerceEvent;
@@ -23,96 +13,9 @@ export interface DecodedEvent {
   schemaId: number;
 }
 
-export interface NewEventOptions {
-  /** Default: `crypto.randomUUID()`. Pass the outbox row id when you have one. */
-  eventId?: string;
-  /** Epoch milliseconds or a Date. Default: now. */
-  occurredAt?: number | Date;
-}
-
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
 const COMPATIBILITY_LEVEL = 'BACKWARD';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ENVELOPE_NAMES = new Set<string>(ENVELOPE_FIELDS.map((field) => field.name));
-
-/**
- * Builds an event: fills the envelope (eventId, aggregateType, occurredAt, schemaVersion) around
- * the event type's own fields, which the compiler checks against the event type.
- */
-export function newEvent<T extends EventType>(
-  eventType: T,
-  aggregateId: string,
-  fields: EventFields<T>,
-  options: NewEventOptions = {},
-  catalogue: Catalogue = CATALOGUE,
-): EventOf<T> {
-  const entry = catalogue.entry(eventType);
-  for (const key of Object.keys(fields)) {
-    if (ENVELOPE_NAMES.has(key)) throw new TypeError(`newEvent: ${key} is an envelope field, pass it as an option`);
-  }
-  const occurredAt = options.occurredAt ?? Date.now();
-  return {
-    eventId: options.eventId ?? randomUUID(),
-    eventType,
-    aggregateType: entry.aggregateType,
-    aggregateId,
-    occurredAt: occurredAt instanceof Date ? occurredAt.getTime() : occurredAt,
-    schemaVersion: entry.schemaVersion,
-    ...fields,
-  } as unknown as EventOf<T>;
-}
-
-/**
- * Checks an event against the schema of its `eventType` (types, missing and undeclared fields,
- * eventId a UUID, aggregateType of the catalogue). Returns its catalogue entry or throws
- * `EventValidationError` naming the event type and the field paths.
- */
-export function validateEvent(event: unknown, catalogue: Catalogue = CATALOGUE): CatalogueEntry {
-  const candidate = (event ?? {}) as Record<string, unknown>;
-  const eventType = typeof candidate.eventType === 'string' ? candidate.eventType : undefined;
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    throw new EventValidationError(eventType, [{ path: '', message: `expected an object, got ${show(event)}` }]);
-  }
-  const entry = eventType === undefined ? undefined : catalogue.byEventType.get(eventType);
-  if (!entry) {
-    throw new EventValidationError(eventType, [
-      {
-        path: 'eventType',
-        message: `expected one of ${[...catalogue.byEventType.keys()].join(', ')}, got ${show(candidate.eventType)}`,
-      },
-    ]);
-  }
-  const issues: ValidationIssue[] = [];
-  entry.type.isValid(event, {
-    errorHook: (path, value, type) => {
-      issues.push({ path: formatPath(path), message: describeMismatch(value, type) });
-    },
-  });
-  entry.type.isValid(event, {
-    noUndeclaredFields: true,
-    errorHook: (path, value, type) => {
-      if (!(type instanceof avro.types.RecordType) || typeof value !== 'object' || value === null) return;
-      const declared = new Set(type.fields.map((field) => field.name));
-      for (const key of Object.keys(value)) {
-        if (!declared.has(key)) {
-          issues.push({ path: formatPath([...path, key]), message: `not a field of ${type.name ?? 'the record'}` });
-        }
-      }
-    },
-  });
-  if (typeof candidate.eventId === 'string' && !UUID.test(candidate.eventId)) {
-    issues.push({ path: 'eventId', message: `expected a UUID, got ${show(candidate.eventId)}` });
-  }
-  if (typeof candidate.aggregateType === 'string' && candidate.aggregateType !== entry.aggregateType) {
-    issues.push({
-      path: 'aggregateType',
-      message: `expected '${entry.aggregateType}' for ${entry.eventType}, got ${show(candidate.aggregateType)}`,
-    });
-  }
-  if (issues.length > 0) throw new EventValidationError(eventType, issues);
-  return entry;
-}
 
 /**
  * Encodes and decodes the events of the catalogue in the Confluent wire format (magic byte 0,
@@ -291,62 +194,4 @@ export class EventCodec {
       );
     }
   }
-}
-
-/** Network failures the registry client reports as a client error (mappersmith: status 400). */
-const NETWORK_FAILURE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout/i;
-
-/**
- * Sorts a failed schema lookup: the registry being unreachable or failing is a moment
- * (RegistryUnavailableError, retry); any other answer about this id is a property of the
- * record (EventDecodeError, park it).
- */
-function registryReadError(schemaId: number, error: unknown): Error {
-  const status = statusOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  if (status === 404) {
-    return new EventDecodeError('unknown-schema', `the registry has no schema ${schemaId}`, schemaId, { cause: error });
-  }
-  // An HTTP status is an answer about the moment (5xx, 429, auth) or a client-side failure
-  // to reach the registry (mappersmith reports those as 400): wait. Only an error without a
-  // status that is no network error (the answer came but cannot be read) is the record's.
-  const unavailable =
-    status !== undefined || NETWORK_FAILURE.test(message) || (error instanceof Error && 'code' in error);
-  if (unavailable) return new RegistryUnavailableError(`schema registry unavailable: ${message}`, { cause: error });
-  return new EventDecodeError('unreadable-schema', `schema ${schemaId} cannot be read: ${message}`, schemaId, {
-    cause: error,
-  });
-}
-
-function statusOf(error: unknown): number | undefined {
-  if (typeof error === 'object' && error !== null && 'status' in error) {
-    const { status } = error as { status: unknown };
-    return typeof status === 'number' ? status : undefined;
-  }
-  return undefined;
-}
-
-function formatPath(path: readonly string[]): string {
-  return path.reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
-}
-
-function describeMismatch(value: unknown, type: avro.Type): string {
-  const expected = describeType(type);
-  return value === undefined ? `missing (expected ${expected})` : `expected ${expected}, got ${show(value)}`;
-}
-
-function describeType(type: avro.Type): string {
-  if (type instanceof avro.types.UnwrappedUnionType || type instanceof avro.types.WrappedUnionType) {
-    return type.types.map(describeType).join(' | ');
-  }
-  if (type instanceof avro.types.RecordType) return `record ${type.name ?? ''}`.trim();
-  if (type instanceof avro.types.ArrayType) return `array of ${describeType(type.itemsType)}`;
-  return type.typeName;
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  const text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

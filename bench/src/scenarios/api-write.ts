@@ -1,6 +1,7 @@
 import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
-import { createProduct, runHttpLoad } from '../http-load';
+import { createLoadProduct } from '@outbox/e2e';
+import { runHttpLoad } from '../http-load';
 import { startBenchService, stopBenchService } from '../services';
 
 /**
@@ -12,7 +13,7 @@ export async function runApiWrite(ctx: BenchContext): Promise<Figures> {
   const { connections, durationS, log } = ctx.options;
   const api = await startBenchService('api', {}, ctx.options);
   try {
-    const productId = await createProduct(api.url, `bench-${ctx.runId}-likes`);
+    const productId = await createLoadProduct(api.url, `bench-${ctx.runId}-likes`);
     const load = (seconds: number, prefix: string) =>
       runHttpLoad({
         url: api.url,

@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AGGREGATE_TOPICS, type EventCodec } from '@outbox/events';
-import type { ServiceProcess } from '@outbox/e2e';
+import { createLoadProduct, type ServiceProcess } from '@outbox/e2e';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Client } from 'pg';
 import { waitForCaptureDrained } from '../capture-drain';
 import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
-import { createProduct } from '../http-load';
 import { runOpenLoad } from '../open-loop';
 import { endOffsets, recordTimestamps, setGroupOffsets } from '../kafka';
 import { startBenchService, stopBenchService } from '../services';
@@ -105,7 +104,7 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E
         pathOf,
         headersOf: (n) => ({ 'x-member-id': `bench-${ctx.runId}-${member}-${n}` }),
       });
-    const warmupProduct = await createProduct(api.url, `bench-${ctx.runId}-e2e-warmup`);
+    const warmupProduct = await createLoadProduct(api.url, `bench-${ctx.runId}-e2e-warmup`);
     log(`e2e latency: warm-up 3 s at ${e2eRatePerS} views/s`);
     await load(e2eRatePerS, 3, () => `/products/${warmupProduct}/views`, 'e2e-warm');
 
@@ -115,7 +114,7 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E
     for (const rate of rates) {
       const productIds: string[] = [];
       for (let i = 0; i < PRODUCTS; i++) {
-        productIds.push(await createProduct(api.url, `bench-${ctx.runId}-e2e-${rate}-${i}`));
+        productIds.push(await createLoadProduct(api.url, `bench-${ctx.runId}-e2e-${rate}-${i}`));
       }
       const catalogStart = await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog);
       log(`e2e latency: ${e2eDurationS} s at ${rate} views/s offered (open loop)`);

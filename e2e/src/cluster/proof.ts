@@ -8,6 +8,7 @@ import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { queryDb } from '../db';
 import { metricsDrift, type Counters } from '../ground-truth';
 import { startGroupsAtEnd } from '../groups';
+import { createLoadProduct } from '../http';
 import { endpoints, kafkaClient, stack } from '../stack-under-test';
 import { preparePipeline } from '../pipeline';
 import { freePort, startService, type ServiceProcess } from '../processes';
@@ -465,16 +466,6 @@ export interface ClusterProofOptions {
   log: (line: string) => void;
 }
 
-async function createProduct(apiUrl: string, name: string): Promise<string> {
-  const res = await fetch(`${apiUrl}/products`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, price: 1000, stock: 1_000_000 }),
-  });
-  if (res.status !== 201) throw new Error(`creating a product failed: HTTP ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
-}
-
 export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterProofReport> {
   if (stack.topology !== 'cluster') throw new Error('run it on the cluster topology: STACK_TOPOLOGY=cluster');
   const suffix = `${o.seed}_${Date.now().toString(36)}`;
@@ -511,8 +502,8 @@ export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterPr
     );
     const apiUrl = api.url;
     const productIds: string[] = [];
-    for (let i = 0; i < o.products; i += 1) productIds.push(await createProduct(apiUrl, `cluster ${i}`));
-    const probeId = await createProduct(apiUrl, 'cluster recovery probe');
+    for (let i = 0; i < o.products; i += 1) productIds.push(await createLoadProduct(apiUrl, `cluster ${i}`));
+    const probeId = await createLoadProduct(apiUrl, 'cluster recovery probe');
 
     let stop = false;
     const startedAt = Date.now();
