@@ -2,6 +2,11 @@ import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+const NO_LAUNCHER = {
+  name: '@outbox/stack',
+  message: 'Services and their CLIs import configuration from @outbox/config; the launcher is not in their images.',
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.stack/**', '**/dist/**', '**/generated/**', 'coverage/**'] },
   js.configs.recommended,
@@ -27,6 +32,11 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
+    // Runtime code reads its configuration from @outbox/config; the launcher is a development tool.
+    files: ['{config,events,telemetry,prisma,connect,streamer,ops,console}/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_LAUNCHER] }] },
+  },
+  {
     // No dual writes: the api records events in the outbox only; Debezium publishes them.
     files: ['api/src/**/*.ts'],
     rules: {
@@ -34,6 +44,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
+            NO_LAUNCHER,
             {
               name: 'kafkajs',
               message: 'The api never talks to Kafka: write an outbox row in the business transaction.',

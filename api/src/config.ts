@@ -1,5 +1,12 @@
 import { TRANSACTION_LIMITS } from '@outbox/db';
-import { endpointsOf, loadStackConfig, parseEnv } from '@outbox/stack';
+import {
+  DAY_MS,
+  DEFAULT_OUTBOX_RETENTION_DAYS,
+  endpointsOf,
+  loadStackConfig,
+  parseEnv,
+  SERVICE_PORTS,
+} from '@outbox/config';
 import { z } from 'zod';
 
 /** The api's settings: one defaults object, names that carry their unit, validated at start-up. */
@@ -30,11 +37,10 @@ export interface ApiConfig {
   outboxSlotName: string;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const positiveInt = z.coerce.number().int().positive();
 
 const schema = z.object({
-  API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  API_PORT: z.coerce.number().int().min(1).max(65535).default(SERVICE_PORTS.api),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().url().optional(),
@@ -44,10 +50,10 @@ const schema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(TRANSACTION_LIMITS.statementTimeoutMs),
   REDIS_URL: z.string().url().optional(),
   SCHEMA_REGISTRY_URL: z.string().url().optional(),
-  STREAMER_URL: z.string().url().default('http://127.0.0.1:3001'),
+  STREAMER_URL: z.string().url().default(`http://127.0.0.1:${SERVICE_PORTS.streamer}`),
   CACHE_TTL_SECONDS: positiveInt.default(60),
   BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
-  OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(DEFAULT_OUTBOX_RETENTION_DAYS),
   OUTBOX_CLEANUP_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
   OUTBOX_CLEANUP_BATCH_SIZE: positiveInt.default(1000),
   OUTBOX_SLOT_NAME: z.string().min(1).default('commerce_outbox'),

@@ -1,4 +1,4 @@
-import type { StackEndpoints } from '@outbox/stack';
+import type { StackEndpoints } from '@outbox/config';
 
 /** Every knob of a run, with its unit in its name; cli.ts fills them from the command line. */
 export interface BenchOptions {

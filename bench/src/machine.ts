@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { loadVersions, repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
+import { loadVersions } from '@outbox/stack';
 import type { Client } from 'pg';
 
 export interface MachineInfo {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
 
 /** Runs one of the repository's own commands (tsx <script> ...args), output passed through. */
 function runScript(script: string, args: string[]): Promise<void> {

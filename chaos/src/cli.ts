@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { stackComponents, loadStackConfig, loadVersions, up } from '@outbox/stack';
+import { loadStackConfig } from '@outbox/config';
+import { stackComponents, loadVersions, up } from '@outbox/stack';
 import { DEPENDENCY_TARGETS, FAULT_TARGETS, KILL_TARGETS, type FaultTarget } from './faults';
 import { runChaos } from './run';
 import { summarize } from './summary';

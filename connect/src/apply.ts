@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { endpointsOf, type StackConfig } from '@outbox/stack';
+import { endpointsOf, type StackConfig } from '@outbox/config';
 import { loadConnector, pipelineTopics, replicationOf } from './connector';
 import { ConnectClient, reachableConnectUrl, type ConnectorStatus } from './rest';
 import { ensureTopics, replicationShortfalls, type ReplicationShortfall } from './topics';

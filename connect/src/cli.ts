@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { endpointsOf, loadStackConfig } from '@outbox/config';
 import { applyConnector } from './apply';
 import { loadConnector } from './connector';
 import { ConnectClient, reachableConnectUrl } from './rest';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGGREGATE_TOPICS, TOPIC_PARTITIONS, dlqTopicOf } from '@outbox/events';
-import type { StackConfig } from '@outbox/stack';
-import { renderTemplate } from '@outbox/stack';
+import type { StackConfig } from '@outbox/config';
+import { renderTemplate } from '@outbox/config';
 
 /**
  * The outbox connector is data: connect/outbox-connector.json, sent with

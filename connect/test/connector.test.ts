@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadStackConfig, repoRoot } from '@outbox/stack';
+import { loadStackConfig, repoRoot } from '@outbox/config';
 import { EXACTLY_ONCE_CONFIG, loadConnector, pipelineTopics, replicationOf } from '../src';
 
 /** What `connect apply` asks for on each topology (SPEC section 10); no server needed. */

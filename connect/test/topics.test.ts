@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { endpointsOf, loadStackConfig } from '@outbox/config';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { ensureTopics, PartitionCountChangeRefused, type TopicSpec } from '../src';
 

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ConsoleConfig } from './config';
 import { DeadLetterError, Dlq, STATUSES, type DlqFilter, type StatusFilter } from './dlq';

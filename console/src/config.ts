@@ -1,5 +1,5 @@
 import { loadStatusConfig, type StatusConfig } from '@outbox/ops';
-import { parseEnv } from '@outbox/stack';
+import { parseEnv, SERVICE_PORTS } from '@outbox/config';
 import { z } from 'zod';
 import { loadStreamerConfig, type StreamerConfig } from '../../streamer/src/config';
 
@@ -17,7 +17,7 @@ export interface ConsoleConfig {
 }
 
 const schema = z.object({
-  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(SERVICE_PORTS.console),
   HOST: z.string().min(1).default('127.0.0.1'),
   CONSOLE_TOKEN: z.string().optional(),
   CONSOLE_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(200).default(5_000),

@@ -15,7 +15,8 @@ import {
   startStreamer,
   uniqueName,
 } from '@outbox/e2e';
-import { ensureDebianPackage, repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
+import { ensureDebianPackage } from '@outbox/stack';
 import { Partitioners, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadVersions, repoRoot, runningPid, stackComponents, stopProcess, up, type Component } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
+import { loadVersions, runningPid, stackComponents, stopProcess, up, type Component } from '@outbox/stack';
 import { stack } from './stack-under-test';
 
 /**

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
 import { eventually } from './wait';
 
 /** A free TCP port on loopback. */

@@ -1,4 +1,4 @@
-import { endpointsOf, loadStackConfig, type StackConfig, type StackEndpoints } from '@outbox/stack';
+import { endpointsOf, loadStackConfig, type StackConfig, type StackEndpoints } from '@outbox/config';
 import { Kafka, logLevel } from 'kafkajs';
 
 /**

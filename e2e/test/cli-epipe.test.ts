@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
 
 /**
  * `npm run status | head` and the like: the reader closes the pipe before the command writes.

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
 import { parse } from 'yaml';
 import { eventually, freePort, startGroupsAtEnd, uniqueName } from '../src';
 
@@ -297,12 +297,15 @@ describe.each(images)('the %s image', (name) => {
   }
 });
 
-// The data files sit where the compiled code looks for them (relative to dist/).
-it('copies the data files the compiled code reads', () => {
+// The data files sit where the compiled code looks for them (relative to dist/); the runtime
+// configuration is in the image, the development launcher is not (the services above answered
+// /ready without it).
+it('copies the data files the compiled code reads, and no launcher', () => {
   for (const name of images) {
     const { dir } = replayed[name] as ReplayedImage;
     expect(existsSync(join(dir, 'events', 'schemas'))).toBe(true);
-    expect(existsSync(join(dir, 'stack', 'versions.json'))).toBe(true);
+    expect(existsSync(join(dir, 'config', 'dist', 'index.js'))).toBe(true);
+    expect(existsSync(join(dir, 'stack', 'dist'))).toBe(false);
   }
   const api = (replayed.api as ReplayedImage).dir;
   expect(existsSync(join(api, 'connect', 'outbox-connector.json'))).toBe(true);

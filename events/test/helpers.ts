@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { endpointsOf, loadStackConfig } from '@outbox/config';
 
 /** The Confluent-compatible API of the test-profile registry (jest sets STACK_PROFILE=test). */
 export const registryUrl = endpointsOf(loadStackConfig()).registryUrl;

@@ -17,7 +17,7 @@ import {
   startApi,
   startStreamer,
 } from '@outbox/e2e';
-import { repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
 import { Client } from 'pg';
 import { loadStatusConfig, pipelineStatus, type StatusConfig, type StatusReport } from '../src';
 

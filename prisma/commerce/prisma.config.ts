@@ -3,7 +3,7 @@
  * The project itself applies migrations with src/migrate.ts and generates with scripts/generate.ts.
  * Prisma 7 resolves these paths relative to this file and takes the database URL from here.
  */
-import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { endpointsOf, loadStackConfig } from '@outbox/config';
 import { defineConfig } from 'prisma/config';
 
 export default defineConfig({

@@ -5,7 +5,7 @@
  * URLs come from COMMERCE_DATABASE_URL / STREAMER_DATABASE_URL, else from the stack
  * configuration (STACK_PROFILE, PG_PORT, ...), so it targets the same servers as the services.
  */
-import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { endpointsOf, loadStackConfig } from '@outbox/config';
 import { applyMigrations } from './migrate';
 import { commerceMigrationsDir, streamerMigrationsDir } from './paths';
 

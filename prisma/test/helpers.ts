@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { endpointsOf, loadStackConfig } from '@outbox/stack';
+import { endpointsOf, loadStackConfig } from '@outbox/config';
 import { Client } from 'pg';
 
 const endpoints = endpointsOf(loadStackConfig());

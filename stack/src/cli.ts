@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { loadStackConfig, type StackProfile, type StackTopology } from './config';
+import { loadStackConfig, type StackProfile, type StackTopology } from '@outbox/config';
 import { StackError } from './errors';
 import { describeQuorum } from './quorum';
 import { down, stackComponents, statusOf, up } from './stack';

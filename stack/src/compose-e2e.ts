@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { repoRoot } from './config';
+import { repoRoot } from '@outbox/config';
 
 /**
  * `npm run test:e2e:compose`: the same end-to-end suite, against the docker-compose stack.

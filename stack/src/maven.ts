@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { StackConfig } from './config';
+import type { StackConfig } from '@outbox/config';
 import { StackError } from './errors';
 import { onPath } from './install';
 import { tailOf } from './processes';

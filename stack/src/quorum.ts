@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { StackConfig } from './config';
+import type { StackConfig } from '@outbox/config';
 import { findJava } from './java';
 import type { StackVersions } from './versions';
 

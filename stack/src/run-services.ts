@@ -1,5 +1,5 @@
 import concurrently from 'concurrently';
-import { repoRoot } from './config';
+import { repoRoot } from '@outbox/config';
 
 /**
  * `npm start`, after the stack is up: the api and the streamer in the foreground, their

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import type { Component } from '../src/components/component';
 import { connectWorkerConfig } from '../src/components/connect';
 import { kafkaNodeConfig } from '../src/components/kafka';
-import { CLUSTER_PORTS, endpointsOf, loadStackConfig, type StackConfig } from '../src/config';
+import { CLUSTER_PORTS, endpointsOf, loadStackConfig, type StackConfig } from '@outbox/config';
 import { isPortOpen, managedProcess, runningPid, startDetached } from '../src/processes';
 import { down, stackComponents, up } from '../src/stack';
-import { renderTemplate, templateDir } from '../src/templates';
+import { renderTemplate } from '@outbox/config';
+import { templateDir } from '../src/templates';
 import { loadVersions } from '../src/versions';
 
 /**

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CLUSTER_PORTS, loadStackConfig, repoRoot } from '../src/config';
+import { CLUSTER_PORTS, loadStackConfig, repoRoot } from '@outbox/config';
 import { loadVersions } from '../src/versions';
 import { composeSchemaValidator } from './compose-schema';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeSchemaValidator } from './compose-schema';
 import { parse } from 'yaml';
-import { DEFAULT_PORTS, repoRoot } from '../src/config';
+import { DEFAULT_PORTS, repoRoot } from '@outbox/config';
 import { loadVersions } from '../src/versions';
 
 /**

@@ -1,4 +1,12 @@
-import { endpointsOf, loadStackConfig, parseEnv } from '@outbox/stack';
+import {
+  DAY_MS,
+  DEFAULT_GROUP_IDS,
+  DEFAULT_INBOX_RETENTION_DAYS,
+  endpointsOf,
+  loadStackConfig,
+  parseEnv,
+  SERVICE_PORTS,
+} from '@outbox/config';
 import { z } from 'zod';
 
 /** The streamer's settings: one defaults object, names that carry their unit, validated at start-up. */
@@ -30,11 +38,10 @@ export interface StreamerConfig {
   crashAfterDbCommit: boolean;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const positiveInt = z.coerce.number().int().positive();
 
 const schema = z.object({
-  STREAMER_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+  STREAMER_PORT: z.coerce.number().int().min(1).max(65535).default(SERVICE_PORTS.streamer),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STREAMER_DATABASE_URL: z.string().url().optional(),
@@ -44,8 +51,8 @@ const schema = z.object({
   // default 30 s cap that took 8-13 s after a broker kill on the cluster; 1 s keeps it short.
   KAFKA_RETRY_MAX_MS: positiveInt.default(1_000),
   SCHEMA_REGISTRY_URL: z.string().url().optional(),
-  METRICS_GROUP_ID: z.string().min(1).default('metrics'),
-  CACHE_GROUP_ID: z.string().min(1).default('cache-invalidation'),
+  METRICS_GROUP_ID: z.string().min(1).default(DEFAULT_GROUP_IDS.metrics),
+  CACHE_GROUP_ID: z.string().min(1).default(DEFAULT_GROUP_IDS.cacheInvalidation),
   APPLY_MODE: z.enum(['batch', 'single']).default('batch'),
   MAX_ATTEMPTS: positiveInt.default(5),
   RETRY_BASE_MS: positiveInt.default(200),
@@ -55,7 +62,7 @@ const schema = z.object({
   PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt.default(3),
   KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
   // Longer than the topics' retention (7 days): a redelivery older than that cannot happen.
-  INBOX_RETENTION_DAYS: z.coerce.number().positive().default(14),
+  INBOX_RETENTION_DAYS: z.coerce.number().positive().default(DEFAULT_INBOX_RETENTION_DAYS),
   INBOX_PURGE_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
   STREAMER_CRASH_AFTER_DB_COMMIT: z.enum(['true', 'false']).default('false'),
 });

@@ -17,7 +17,7 @@ import {
 } from '@outbox/e2e';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { catalogueEntry, EventCodec, newEvent } from '@outbox/events';
-import { repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
 import { Partitioners, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 

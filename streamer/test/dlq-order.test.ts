@@ -19,7 +19,7 @@ import {
   startGroupsAtEnd,
   uniqueName,
 } from '@outbox/e2e';
-import { repoRoot } from '@outbox/stack';
+import { repoRoot } from '@outbox/config';
 import { Partitioners, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 

@@ -6,7 +6,7 @@ import { newEvent, type EventCodec } from '@outbox/events';
 import { TRANSACTION_LIMITS } from '@outbox/db';
 import { sessionLimitOptions } from '../../../api/src/db/client';
 import { LIKE } from '../../../api/src/db/hot-writes';
-import type { StackConfig } from '@outbox/stack';
+import type { StackConfig } from '@outbox/config';
 import type { Client } from 'pg';
 import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';

@@ -1,6 +1,14 @@
 import { loadConnector } from '@outbox/connect';
 import { ROLE_TOPICS } from '@outbox/events';
-import { endpointsOf, loadStackConfig, parseEnv, TEST_PORT_OFFSET } from '@outbox/stack';
+import {
+  DEFAULT_GROUP_IDS,
+  DEFAULT_OUTBOX_RETENTION_DAYS,
+  endpointsOf,
+  loadStackConfig,
+  parseEnv,
+  SERVICE_PORTS,
+  TEST_PORT_OFFSET,
+} from '@outbox/config';
 import { z } from 'zod';
 
 /** What the status command looks at, and the limits beyond which the pipeline is degraded. */
@@ -43,9 +51,9 @@ const schema = z.object({
   STREAMER_DATABASE_URL: z.string().url().optional(),
   KAFKA_BROKERS: z.string().min(1).optional(),
   CONNECT_URL: z.string().url().optional(),
-  METRICS_GROUP_ID: z.string().min(1).default('metrics'),
-  CACHE_GROUP_ID: z.string().min(1).default('cache-invalidation'),
-  OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  METRICS_GROUP_ID: z.string().min(1).default(DEFAULT_GROUP_IDS.metrics),
+  CACHE_GROUP_ID: z.string().min(1).default(DEFAULT_GROUP_IDS.cacheInvalidation),
+  OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(DEFAULT_OUTBOX_RETENTION_DAYS),
   STATUS_MAX_SLOT_LAG_MB: z.coerce.number().positive().default(256),
   STATUS_MAX_CONSUMER_LAG: z.coerce.number().int().nonnegative().default(10_000),
   STATUS_MAX_STALL_SECONDS: z.coerce.number().positive().default(60),
@@ -71,7 +79,7 @@ export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): StatusCo
     // The streamer listens on 3001; like every port of the stack, + 10000 in the test profile.
     streamerUrl:
       e.STREAMER_URL ??
-      `http://${stack.host}:${e.STREAMER_PORT ?? 3001 + (stack.profile === 'test' ? TEST_PORT_OFFSET : 0)}`,
+      `http://${stack.host}:${e.STREAMER_PORT ?? SERVICE_PORTS.streamer + (stack.profile === 'test' ? TEST_PORT_OFFSET : 0)}`,
     stallRecheckMs: e.STATUS_STALL_RECHECK_MS,
     thresholds: {
       maxSlotLagBytes: e.STATUS_MAX_SLOT_LAG_MB * MIB,

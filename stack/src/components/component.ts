@@ -1,4 +1,4 @@
-import type { StackConfig } from '../config';
+import type { StackConfig } from '@outbox/config';
 import type { ManagedProcess } from '../processes';
 import type { StackVersions } from '../versions';
 

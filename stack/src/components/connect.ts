@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ConnectWorker, StackConfig } from '../config';
+import type { ConnectWorker, StackConfig } from '@outbox/config';
 import { findJava } from '../java';
 import { fetchFromMaven } from '../maven';
 import { managedProcess, niced, startDetached } from '../processes';

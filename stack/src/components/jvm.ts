@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { StackConfig } from '../config';
+import type { StackConfig } from '@outbox/config';
 import { fetchFromMaven } from '../maven';
 import type { StackVersions } from '../versions';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaNode, StackConfig } from '../config';
+import type { KafkaNode, StackConfig } from '@outbox/config';
 import { StackError } from '../errors';
 import { findJava } from '../java';
 import { managedProcess, niced, startDetached } from '../processes';

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { endpointsOf } from '../config';
+import { endpointsOf } from '@outbox/config';
 import { StackError } from '../errors';
 import { ensureDebianPackage } from '../install';
 import { managedProcess, niced, startDetached } from '../processes';

@@ -1,4 +1,4 @@
-import { endpointsOf, loadStackConfig, TEST_PORT_OFFSET } from '../src/config';
+import { endpointsOf, loadStackConfig, TEST_PORT_OFFSET } from '../src/stack';
 
 describe('loadStackConfig', () => {
   it('uses the documented default ports for the dev profile', () => {

@@ -1,4 +1,4 @@
-import { renderTemplate } from '../src/templates';
+import { renderTemplate } from '../src/template';
 
 describe('renderTemplate', () => {
   it('replaces every upper-case placeholder', () => {

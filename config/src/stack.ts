@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { parseEnv } from './env';
 
 /**
- * Where every server of the stack listens and keeps its files.
+ * Where every server of the stack listens and keeps its files, and so where every client finds
+ * it: the services, the CLIs and the tests derive their default addresses from this (endpointsOf),
+ * and the launcher (@outbox/stack) starts the servers from it.
  *
  * Two profiles share one download cache: `dev` (the default ports, for a person and for
  * `npm start`) and `test` (every port + 10000 and its own data folder), so `npm test`
