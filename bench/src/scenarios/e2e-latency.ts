@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AGGREGATE_TOPICS, type EventCodec } from '@outbox/events';
-import { createLoadProduct, type ServiceProcess } from '@outbox/e2e';
+import { createLoadProduct, eventually, type ServiceProcess } from '@outbox/e2e';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Client } from 'pg';
 import { waitForCaptureDrained } from '../capture-drain';
@@ -183,12 +183,12 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E
 
 /** Waits (at most 5 minutes) until the group applied every one of the events. */
 async function waitForHandled(streamerDb: Client, group: string, ids: string[]): Promise<Map<string, number>> {
-  const deadline = Date.now() + 300_000;
-  let handled = await handledTimes(streamerDb, group, ids);
-  while (handled.size < ids.length) {
-    if (Date.now() > deadline) throw new Error(`e2e: only ${handled.size} of ${ids.length} events applied`);
-    await sleep(500);
-    handled = await handledTimes(streamerDb, group, ids);
-  }
-  return handled;
+  return eventually(
+    `the ${group} group to apply ${ids.length} events`,
+    async () => {
+      const handled = await handledTimes(streamerDb, group, ids);
+      return handled.size === ids.length ? handled : undefined;
+    },
+    300_000,
+  );
 }

@@ -9,6 +9,7 @@ import { queryDb } from '../db';
 import { metricsDrift, type Counters } from '../ground-truth';
 import { startGroupsAtEnd } from '../groups';
 import { createLoadProduct } from '../http';
+import { endOffsets } from '../records';
 import { endpoints, kafkaClient, stack } from '../stack-under-test';
 import { preparePipeline } from '../pipeline';
 import { freePort, startService, type ServiceProcess } from '../processes';
@@ -335,22 +336,6 @@ async function longestGap(group: string, from: number, to: number): Promise<numb
   return Math.max(longest, to - previous);
 }
 
-async function endOffsets(): Promise<Map<string, Map<number, bigint>>> {
-  const admin = kafkaClient('cluster-proof-offsets').admin();
-  await admin.connect();
-  try {
-    const snapshot = new Map<string, Map<number, bigint>>();
-    for (const topic of TOPICS)
-      snapshot.set(
-        topic,
-        new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)] as const)),
-      );
-    return snapshot;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** A run's consumer group and the topics it reads (the cache group reads catalog-events only). */
 interface RunGroup {
   groupId: string;
@@ -478,7 +463,7 @@ export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterPr
   await waitTaskRunning();
   await startGroupsAtEnd(Object.values(groups), TOPICS);
   const [{ now: since } = { now: new Date() }] = await queryDb<{ now: Date }>('commerce', 'SELECT now() AS now');
-  const startOffsets = await endOffsets();
+  const startOffsets = await endOffsets(TOPICS);
 
   let api: ServiceProcess | undefined;
   let streamer: ServiceProcess | undefined;
@@ -569,7 +554,7 @@ export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterPr
 
     const idleStarted = Date.now();
     await waitCaptured(await currentLsn(), 300_000);
-    const endOffsetsAfter = await endOffsets();
+    const endOffsetsAfter = await endOffsets(TOPICS);
     const committed = await readRange(startOffsets, endOffsetsAfter, false);
     const uncommitted = await readRange(startOffsets, endOffsetsAfter, true);
     await waitApplied(runGroups, committed);
