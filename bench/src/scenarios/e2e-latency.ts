@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AGGREGATE_TOPICS, type EventCodec } from '@outbox/events';
 import { createLoadProduct, eventually, type ServiceProcess } from '@outbox/e2e';
 import type { Admin, Kafka } from 'kafkajs';
