@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { renderChartSvg } from './chart';
 import type { BenchContext, BenchOptions } from './context';
 import type { Figures } from './figures';
+import { measureCpu, type CpuUsage } from './cpu-usage';
 import { gitInfo, machineInfo } from './machine';
 import { summarizeProfile, type ProfileEntry } from './profile-summary';
 import { consoleReport, markdownReport } from './report';
@@ -163,10 +164,13 @@ async function main(cli: CliOptions): Promise<void> {
       pgbench: () => runPgbench(ctx, { commerce, codec, stack }),
     };
     let figures: Figures = {};
+    const cpu: Record<string, CpuUsage> = {};
     for (const scenario of SCENARIOS.filter((s) => scenarios.includes(s))) {
       log(`scenario ${scenario}`);
       try {
-        figures = { ...figures, ...(await runners[scenario]()) };
+        const measured = await measureCpu(runners[scenario]);
+        figures = { ...figures, ...measured.result };
+        cpu[scenario] = measured.cpu;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         failures.push(`${scenario}: ${message}`);
@@ -183,6 +187,7 @@ async function main(cli: CliOptions): Promise<void> {
       ratios,
       targets: evaluateTargets(figures, ratios),
       ...(latencyCurve === undefined ? {} : { latencyCurve }),
+      cpu,
       ...(options.cpuProfileDir === undefined ? {} : { profiles: profilesOf(options.cpuProfileDir, ctx.runStartedMs) }),
     } satisfies BenchResults);
     const name = cli.name ?? (cli.only ? 'partial' : 'latest');

@@ -1,4 +1,5 @@
 import { FIGURE_NAMES } from './figures';
+import type { CpuUsage } from './cpu-usage';
 import type { BenchResults } from './results';
 import type { CurvePoint } from './scenarios/e2e-latency';
 import type { TargetResult } from './targets';
@@ -42,6 +43,13 @@ export function consoleReport(results: BenchResults): string {
       );
     }
   }
+  if (results.cpu) {
+    lines.push('', 'CPU by process (cores; the machine has ' + String(results.machine.cores) + ')');
+    for (const [scenario, usage] of Object.entries(results.cpu))
+      lines.push(`  ${scenario.padEnd(10)} ${cpuLine(usage)}`);
+    for (const p of results.latencyCurve ?? [])
+      if (p.cpu) lines.push(`  e2e @ ${`${show(p.offeredRps)}/s`.padEnd(8)} ${cpuLine(p.cpu)}`);
+  }
   for (const p of results.profiles ?? []) {
     lines.push('', `CPU profile ${p.file} (self time by package)`);
     for (const e of p.byPackage) lines.push(`  ${String(e.selfPercent).padStart(5)}%  ${e.name}`);
@@ -65,6 +73,8 @@ export function markdownReport(results: BenchResults): string {
     if (f) lines.push(`| \`${name}\` | ${show(f.value)} | ${f.unit} | ${(f.note ?? '').replaceAll('|', '\\|')} |`);
   }
   if (results.latencyCurve) lines.push('', ...curveTable(results.latencyCurve));
+  const cpu = cpuTable(results);
+  if (cpu.length > 0) lines.push('', ...cpu);
   lines.push('', '| SPEC section 9 target | measured | target | |', '| --- | ---: | --- | --- |');
   for (const t of results.targets) {
     lines.push(
@@ -72,6 +82,25 @@ export function markdownReport(results: BenchResults): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+function cpuLine(usage: CpuUsage): string {
+  return `${usage.totalCores} in all: ${usage.processes.map((p) => `${p.role} ${p.cores}`).join(', ')}`;
+}
+
+/** CPU per process as a markdown table: one row per scenario and per step of the latency curve. */
+export function cpuTable(results: BenchResults): string[] {
+  const rows: [string, CpuUsage][] = Object.entries(results.cpu ?? {});
+  for (const p of results.latencyCurve ?? []) if (p.cpu) rows.push([`e2e at ${show(p.offeredRps)}/s offered`, p.cpu]);
+  if (rows.length === 0) return [];
+  return [
+    `| scenario | cores used (of ${results.machine.cores}) | by process (cores) |`,
+    '| --- | ---: | --- |',
+    ...rows.map(
+      ([name, usage]) =>
+        `| ${name} | ${usage.totalCores} | ${usage.processes.map((p) => `${p.role} ${p.cores}`).join(', ')} |`,
+    ),
+  ];
 }
 
 /** The latency curve as a markdown table: one row per offered rate. */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchOptions } from './context';
+import type { CpuUsage } from './cpu-usage';
 import { FIGURE_NAMES, type Figures } from './figures';
 import type { GitInfo, MachineInfo } from './machine';
 import type { ProfileEntry } from './profile-summary';
@@ -19,6 +20,8 @@ export interface BenchResults {
   targets: TargetResult[];
   /** End-to-end latency at each offered rate of the curve, in the order run (ascending). */
   latencyCurve?: CurvePoint[];
+  /** CPU per process of the stack during each scenario (cores), busiest first. */
+  cpu?: Record<string, CpuUsage>;
   /** With --cpu-profile: where each service process spent its CPU time (self time per package). */
   profiles?: { file: string; byPackage: ProfileEntry[] }[];
 }

@@ -3,6 +3,7 @@ import { createLoadProduct, eventually, type ServiceProcess } from '@outbox/e2e'
 import type { Admin, Kafka } from 'kafkajs';
 import type { Client } from 'pg';
 import { waitForCaptureDrained } from '../capture-drain';
+import { measureCpu, type CpuUsage } from '../cpu-usage';
 import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
 import { runOpenLoad } from '../open-loop';
@@ -53,6 +54,8 @@ export interface CurvePoint {
   non2xx: number;
   errors: number;
   skipped: number;
+  /** CPU per process of the stack while the load ran: what saturates at this rate. */
+  cpu?: CpuUsage;
 }
 
 export interface E2eResult {
@@ -117,11 +120,8 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E
       }
       const catalogStart = await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog);
       log(`e2e latency: ${e2eDurationS} s at ${rate} views/s offered (open loop)`);
-      const result = await load(
-        rate,
-        e2eDurationS,
-        (n) => `/products/${productIds[n % PRODUCTS]}/views`,
-        `e2e-${rate}`,
+      const { result, cpu } = await measureCpu(() =>
+        load(rate, e2eDurationS, (n) => `/products/${productIds[n % PRODUCTS]}/views`, `e2e-${rate}`),
       );
       const achieved = result.ok / result.elapsedS;
       log(
@@ -143,8 +143,10 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E
         non2xx: result.non2xx,
         errors: result.errors,
         skipped: result.skipped,
+        cpu,
       });
       log(`e2e latency at ${rate}/s offered: p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms`);
+      log(`  CPU (cores): ${cpu.totalCores} in all; ${cpu.processes.map((p) => `${p.role} ${p.cores}`).join(', ')}`);
       if (rate !== e2eRatePerS) continue;
 
       // The split at Kafka: the record timestamp is Debezium's event time (the EventRouter sets it).

@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU time per process of the stack during a scenario, from /proc/<pid>/stat (utime + stime),
+ * grouped by role. On a 2-core machine where every server runs, this names what saturates the
+ * cores: the bench's own load generator, the api, PostgreSQL (its walsender apart), Connect,
+ * Kafka, the streamer. Linux only; elsewhere the usage is empty.
+ */
+export interface ProcessCpu {
+  role: string;
+  /** CPU seconds over the scenario divided by its wall seconds: 1.0 is one core busy. */
+  cores: number;
+}
+
+export interface CpuUsage {
+  wallS: number;
+  /** Busiest first; roles under 0.01 cores left out. */
+  processes: ProcessCpu[];
+  /** Sum over every process of the machine (ours and others): how close to the 2 cores. */
+  totalCores: number;
+}
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** The role of a process by its command line; undefined for ones outside the stack. */
+function roleOf(pid: number, cmdline: string): string {
+  if (pid === process.pid) return 'bench (load generator, readers)';
+  if (cmdline.startsWith('postgres:') && cmdline.includes('walsender')) return 'postgres walsender (logical decoding)';
+  if (cmdline.startsWith('postgres') || cmdline.includes('/bin/postgres')) return 'postgres';
+  if (cmdline.includes('ConnectDistributed')) return 'kafka connect + debezium';
+  if (cmdline.includes('kafka.Kafka')) return 'kafka';
+  if (cmdline.includes('apicurio') || cmdline.includes('quarkus')) return 'schema registry';
+  if (cmdline.includes('redis-server')) return 'redis';
+  if (cmdline.includes('api/src/server') || cmdline.includes('api/dist/server')) return 'api';
+  if (cmdline.includes('streamer/src/server') || cmdline.includes('streamer/dist/server')) return 'streamer';
+  if (cmdline.includes('pgbench')) return 'pgbench';
+  return 'other';
+}
+
+/** CPU ticks of every live process, by pid, with its role. */
+function snapshot(): Map<number, { role: string; ticks: number }> {
+  const processes = new Map<number, { role: string; ticks: number }>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return processes;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may contain spaces) start after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      processes.set(pid, { role: roleOf(pid, cmdline), ticks });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return processes;
+}
+
+/** Runs `work` and reports the CPU each role of the stack used meanwhile. */
+export async function measureCpu<T>(work: () => Promise<T>): Promise<{ result: T; cpu: CpuUsage }> {
+  const before = snapshot();
+  const started = Date.now();
+  const result = await work();
+  const wallS = (Date.now() - started) / 1000;
+  const byRole = new Map<string, number>();
+  let total = 0;
+  for (const [pid, after] of snapshot()) {
+    // A process started meanwhile counts from zero; one that ended meanwhile is not seen.
+    const ticks = after.ticks - (before.get(pid)?.ticks ?? 0);
+    if (ticks <= 0) continue;
+    total += ticks;
+    byRole.set(after.role, (byRole.get(after.role) ?? 0) + ticks);
+  }
+  const cores = (ticks: number) => Math.round((ticks / TICKS_PER_S / wallS) * 100) / 100;
+  const processes = [...byRole]
+    .map(([role, ticks]) => ({ role, cores: cores(ticks) }))
+    .filter((p) => p.cores >= 0.01)
+    .sort((a, b) => b.cores - a.cores);
+  return { result, cpu: { wallS: Math.round(wallS * 10) / 10, processes, totalCores: cores(total) } };
+}
