@@ -46,8 +46,10 @@ async function clampedProducts(productIds: string[]): Promise<{ productId: strin
 }
 
 /** Every guarantee held (the lists are empty, nothing was clamped). */
-export function allHeld(c: CheckResults): boolean {
+export function allHeld(c: CheckResults, capture: { exactlyOnce: boolean } = { exactlyOnce: false }): boolean {
   return (
+    // With exactly-once capture (KIP-618) a record written twice is a broken guarantee, not a replay.
+    (!capture.exactlyOnce || c.duplicateRecords === 0) &&
     c.lost.length === 0 &&
     c.drift.length === 0 &&
     c.deadLetters.length === 0 &&

@@ -1,9 +1,11 @@
+// First: --topology must reach the environment before the test kit reads the stack under test.
+import './topology-flag';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadStackConfig } from '@outbox/config';
 import { stackComponents, loadVersions, up } from '@outbox/stack';
-import { DEPENDENCY_TARGETS, FAULT_TARGETS, KILL_TARGETS, type FaultTarget } from './faults';
+import { DEPENDENCY_TARGETS, FAULT_TARGETS, KILL_TARGETS, type FaultTarget } from './targets';
 import { runChaos } from './run';
 import { summarize } from './summary';
 
@@ -27,7 +29,10 @@ const targets = (value: string): FaultTarget[] => {
   return list as FaultTarget[];
 };
 
-/** npm run chaos [-- options]; the stack (profile, ports, home) comes from the environment, as for `npm run stack`. */
+/**
+ * npm run chaos [-- options]; the stack (profile, ports, home) comes from the environment, as for
+ * `npm run stack`, and `--topology cluster` chooses the cluster (the same as STACK_TOPOLOGY=cluster).
+ */
 const program = new Command('chaos')
   .description(
     'drive a workload through the api while killing components and failing dependencies, then check no loss, no drift, no DLQ, order kept, no clamp, no stale cache',
@@ -59,6 +64,10 @@ const program = new Command('chaos')
     targets,
     [...FAULT_TARGETS],
   )
+  .option('--topology <name>', 'single (one broker, one worker) or cluster (three brokers, two workers)', (v) => {
+    if (v !== 'single' && v !== 'cluster') throw new InvalidArgumentError('must be single or cluster');
+    return v;
+  })
   .option('--report <file>', 'also write the report as JSON', 'chaos/results/latest.json')
   .action(async (o) => {
     const stack = loadStackConfig();

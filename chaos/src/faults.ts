@@ -1,30 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { killServer, stack, startServer, stopServer, type StopMode } from '@outbox/e2e';
 import type { StreamerCounters } from './counters';
+import type { FaultPlan, FaultTarget, KILL_TARGETS } from './targets';
 import type { Services } from './services';
 
-/** Processes a chaos run kills with SIGKILL and restarts: two servers of the stack, two services of ours. */
-export const KILL_TARGETS = ['connect', 'streamer', 'kafka', 'api'] as const;
-/**
- * Faults of the dependencies: PostgreSQL restarted (it serves commerce, streamer and the
- * registry's storage), Redis and the schema registry stopped for an outage, and a rebalance
- * storm (a second streamer joining and leaving the run's consumer groups, under load).
- */
-export const DEPENDENCY_TARGETS = ['postgres', 'redis', 'registry', 'rebalance'] as const;
-export const FAULT_TARGETS = [...KILL_TARGETS, ...DEPENDENCY_TARGETS] as const;
-export type FaultTarget = (typeof FAULT_TARGETS)[number];
-
-/** How long each kind of fault lasts. */
-export interface FaultPlan {
-  /** How long a killed process, or a stopped PostgreSQL, stays down, drawn between [min, max]. */
-  downtimeMs: [number, number];
-  /** How long Redis and the registry stay stopped. */
-  outageMs: number;
-  /** Joins and leaves of the second streamer in one rebalance storm. */
-  stormCycles: number;
-  /** How long the second streamer stays in the groups once ready, drawn between [min, max]. */
-  stormMemberMs: [number, number];
-}
+export { DEPENDENCY_TARGETS, FAULT_TARGETS, KILL_TARGETS } from './targets';
+export type { FaultPlan, FaultTarget } from './targets';
 
 export interface FaultContext {
   services: Services;

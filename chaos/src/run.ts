@@ -6,6 +6,7 @@ import {
   preparePipeline,
   queryDb,
   readBetween,
+  stack,
   startGroupsAtEnd,
   type WorkloadReport,
 } from '@outbox/e2e';
@@ -34,6 +35,8 @@ export interface ChaosReport {
   faults: FaultRecord[];
   idleAfterMs: number;
   checks: CheckResults;
+  /** The connector ran with exactly-once capture: then duplicateRecords must be 0. */
+  exactlyOnceCapture: boolean;
   passed: boolean;
 }
 
@@ -104,7 +107,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       faults,
       idleAfterMs,
       checks,
-      passed: allHeld(checks),
+      exactlyOnceCapture: stack.connect.exactlyOnce,
+      passed: allHeld(checks, { exactlyOnce: stack.connect.exactlyOnce }),
     };
   } finally {
     await services.stop();

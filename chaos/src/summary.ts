@@ -23,7 +23,9 @@ function whatWasDone(r: ChaosReport): string[] {
     `workload: ${w.operations} operations (${list(w.byKind)}); HTTP ${list(w.byStatus)}; ${w.transportErrors} refused while the api was down`,
     `reads: ${r.reads.reads} GET /products/:id (${r.reads.hits} from the cache); HTTP ${list(r.reads.byStatus)}; ${r.reads.transportErrors} refused`,
     `events written (committed outbox rows): ${r.eventsWritten}; records in Kafka: ${r.kafkaRecords}`,
-    `duplicates absorbed: ${r.checks.duplicateRecords} records delivered twice to Kafka (Connect replays), ${r.inboxDuplicatesSkipped} redeliveries skipped by the inbox`,
+    r.exactlyOnceCapture
+      ? `exactly-once capture: ${r.checks.duplicateRecords} records written twice to the event topics (must be 0); ${r.inboxDuplicatesSkipped} redeliveries skipped by the inbox`
+      : `duplicates absorbed: ${r.checks.duplicateRecords} records delivered twice to Kafka (Connect replays), ${r.inboxDuplicatesSkipped} redeliveries skipped by the inbox`,
   ];
 }
 

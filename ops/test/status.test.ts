@@ -10,6 +10,7 @@ import {
   startGroupsAtEnd,
   uniqueName,
   createProduct,
+  freePort,
   http,
   member,
   preparePipeline,
@@ -86,6 +87,15 @@ describe('pipeline status', () => {
     expect(cli.report.groups).toMatchObject({ ok: true });
     expect(cli.report.streamer).toMatchObject({ ok: true });
     expect([cli.code, cli.report.verdict, cli.report.reasons]).toEqual([0, 'healthy', []]);
+
+    // A Connect cluster with its first worker gone: the status asks the next one (CONNECT_URL is a list).
+    const deadWorker = `http://127.0.0.1:${await freePort()}`;
+    const failover = runCli({ STREAMER_URL: streamer.url, CONNECT_URL: `${deadWorker},${endpoints.connectUrl}` });
+    expect(failover.report.connector).toMatchObject({ ok: true, state: 'RUNNING' });
+    expect([failover.code, failover.report.verdict]).toEqual([0, 'healthy']);
+    const alone = runCli({ STREAMER_URL: streamer.url, CONNECT_URL: deadWorker });
+    expect(alone.report.connector).toMatchObject({ ok: false });
+    expect(alone.code).toBe(1);
   });
 
   it('degraded: the consumer stopped while events arrive, so its lag grows (exit 1)', async () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectClient } from '@outbox/connect';
+import { ConnectClient, reachableConnectUrl } from '@outbox/connect';
 import {
   createCommerceClient,
   createStreamerClient,
@@ -34,7 +34,8 @@ async function probe<T extends object>(read: () => Promise<T>): Promise<Probe<T>
 }
 
 async function readConnector(config: StatusConfig): Promise<ConnectorReport> {
-  const status = await new ConnectClient(config.connectUrl).status(config.connectorName);
+  // A cluster: ask the first worker that answers, so one dead worker is not a dead Connect.
+  const status = await new ConnectClient(await reachableConnectUrl(config.connectUrls)).status(config.connectorName);
   if (!status) return { name: config.connectorName, state: null, tasks: [] };
   return {
     name: status.name,

@@ -16,7 +16,8 @@ export interface StatusConfig {
   commerceDatabaseUrl: string;
   streamerDatabaseUrl: string;
   kafkaBrokers: string[];
-  connectUrl: string;
+  /** Every Connect worker's REST API: the first that answers is asked (any worker serves the group's API). */
+  connectUrls: string[];
   connectorName: string;
   slotName: string;
   groups: { metrics: string; cacheInvalidation: string };
@@ -50,7 +51,14 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   STREAMER_DATABASE_URL: z.string().url().optional(),
   KAFKA_BROKERS: z.string().min(1).optional(),
-  CONNECT_URL: z.string().url().optional(),
+  /** One worker's REST API, or several comma-separated (a Connect cluster). */
+  CONNECT_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || v.split(',').every((u) => URL.canParse(u.trim())),
+      'expected URL(s), comma-separated',
+    ),
   METRICS_GROUP_ID: z.string().min(1).default(DEFAULT_GROUP_IDS.metrics),
   CACHE_GROUP_ID: z.string().min(1).default(DEFAULT_GROUP_IDS.cacheInvalidation),
   OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(DEFAULT_OUTBOX_RETENTION_DAYS),
@@ -71,7 +79,7 @@ export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): StatusCo
     commerceDatabaseUrl: e.DATABASE_URL ?? endpoints.postgresUrl('commerce'),
     streamerDatabaseUrl: e.STREAMER_DATABASE_URL ?? endpoints.postgresUrl('streamer'),
     kafkaBrokers: e.KAFKA_BROKERS ? e.KAFKA_BROKERS.split(',').map((b) => b.trim()) : endpoints.kafkaBrokers,
-    connectUrl: e.CONNECT_URL ?? endpoints.connectUrl,
+    connectUrls: e.CONNECT_URL ? e.CONNECT_URL.split(',').map((u) => u.trim()) : endpoints.connectUrls,
     connectorName: connector.name,
     slotName: String(connector.config['slot.name']),
     groups: { metrics: e.METRICS_GROUP_ID, cacheInvalidation: e.CACHE_GROUP_ID },
