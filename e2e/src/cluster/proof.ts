@@ -10,6 +10,7 @@ import { metricsDrift, type Counters } from '../ground-truth';
 import { startGroupsAtEnd } from '../groups';
 import { createLoadProduct } from '../http';
 import { endOffsets } from '../records';
+import { eventually } from '../wait';
 import { endpoints, kafkaClient, stack } from '../stack-under-test';
 import { preparePipeline } from '../pipeline';
 import { freePort, startService, type ServiceProcess } from '../processes';
@@ -92,22 +93,9 @@ export interface ClusterProofReport {
 
 const TOPICS = ['catalog-events', 'order-events'];
 
-/** Polls every 100 ms (the recovery times are measured with it) until `check` returns a value. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await sleep(100);
-  }
-  const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-}
+/** Polls every 100 ms: the recovery times are measured with it. */
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> =>
+  eventually(what, check, timeoutMs, 100);
 const COMMIT_CLOCK_TOLERANCE_MS = 100;
 
 function components(): Component[] {
