@@ -21,9 +21,11 @@ export interface CpuUsage {
 }
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
+/** How often the processes are read: one that ends between two reads loses at most this much. */
+const SAMPLE_EVERY_MS = 250;
 
-/** The role of a process by its command line; undefined for ones outside the stack. */
-function roleOf(pid: number, cmdline: string): string {
+/** The role of a process by its command line; others by their name. */
+function roleOf(pid: number, cmdline: string, comm: string): string {
   if (pid === process.pid) return 'bench (load generator, readers)';
   if (cmdline.startsWith('postgres:') && cmdline.includes('walsender')) return 'postgres walsender (logical decoding)';
   if (cmdline.startsWith('postgres') || cmdline.includes('/bin/postgres')) return 'postgres';
@@ -34,7 +36,7 @@ function roleOf(pid: number, cmdline: string): string {
   if (cmdline.includes('api/src/server') || cmdline.includes('api/dist/server')) return 'api';
   if (cmdline.includes('streamer/src/server') || cmdline.includes('streamer/dist/server')) return 'streamer';
   if (cmdline.includes('pgbench')) return 'pgbench';
-  return 'other';
+  return `other (${comm})`;
 }
 
 /** CPU ticks of every live process, by pid, with its role. */
@@ -52,10 +54,11 @@ function snapshot(): Map<number, { role: string; ticks: number }> {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // Fields after the command name (which may contain spaces) start after the last ')'.
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      processes.set(pid, { role: roleOf(pid, cmdline), ticks });
+      processes.set(pid, { role: roleOf(pid, cmdline, comm), ticks });
     } catch {
       /* exited meanwhile */
     }
@@ -63,20 +66,34 @@ function snapshot(): Map<number, { role: string; ticks: number }> {
   return processes;
 }
 
-/** Runs `work` and reports the CPU each role of the stack used meanwhile. */
+/**
+ * Runs `work` and reports the CPU each role of the stack used meanwhile. The processes are read
+ * every 250 ms, so the services a scenario starts and stops, and database backends that close,
+ * count too (a process started meanwhile counts from zero; one that ends loses its last 250 ms).
+ */
 export async function measureCpu<T>(work: () => Promise<T>): Promise<{ result: T; cpu: CpuUsage }> {
-  const before = snapshot();
+  const first = snapshot();
+  const last = new Map(first);
+  const sample = () => {
+    for (const [pid, seen] of snapshot()) last.set(pid, seen);
+  };
+  const timer = setInterval(sample, SAMPLE_EVERY_MS);
   const started = Date.now();
-  const result = await work();
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    clearInterval(timer);
+  }
+  sample();
   const wallS = (Date.now() - started) / 1000;
   const byRole = new Map<string, number>();
   let total = 0;
-  for (const [pid, after] of snapshot()) {
-    // A process started meanwhile counts from zero; one that ended meanwhile is not seen.
-    const ticks = after.ticks - (before.get(pid)?.ticks ?? 0);
+  for (const [pid, seen] of last) {
+    const ticks = seen.ticks - (first.get(pid)?.ticks ?? 0);
     if (ticks <= 0) continue;
     total += ticks;
-    byRole.set(after.role, (byRole.get(after.role) ?? 0) + ticks);
+    byRole.set(seen.role, (byRole.get(seen.role) ?? 0) + ticks);
   }
   const cores = (ticks: number) => Math.round((ticks / TICKS_PER_S / wallS) * 100) / 100;
   const processes = [...byRole]
