@@ -136,6 +136,7 @@ async function main(cli: CliOptions): Promise<void> {
   try {
     const codec = await EventCodec.connect(endpoints.registryUrl);
     const started = new Date();
+    const git = gitInfo();
     const machine = await machineInfo(commerce, endpoints.connectUrl);
     let latencyCurve: CurvePoint[] | undefined;
     const runners: Record<Scenario, () => Promise<Figures>> = {
@@ -180,7 +181,7 @@ async function main(cli: CliOptions): Promise<void> {
     const ratios = computeRatios(figures);
     const results = roundedResults({
       date: started.toISOString(),
-      git: gitInfo(),
+      git,
       machine,
       settings: { ...withoutLog(options), scenarios },
       figures,

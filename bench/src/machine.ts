@@ -19,7 +19,7 @@ export interface MachineInfo {
 
 export interface GitInfo {
   commit: string;
-  /** Uncommitted changes in the working tree when the run started. */
+  /** Uncommitted changes in the working tree (a previous run's results aside) when the run started. */
   dirty: boolean;
 }
 
@@ -29,7 +29,7 @@ function git(args: string[]): string {
 
 export function gitInfo(): GitInfo {
   try {
-    return { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain']).length > 0 };
+    return { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain', '--', '.', ':!bench/results']).length > 0 };
   } catch {
     return { commit: 'unknown', dirty: true };
   }
