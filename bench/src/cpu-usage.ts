@@ -28,7 +28,8 @@ const SAMPLE_EVERY_MS = 250;
 function roleOf(pid: number, cmdline: string, comm: string): string {
   if (pid === process.pid) return 'bench (load generator, readers)';
   if (cmdline.startsWith('postgres:') && cmdline.includes('walsender')) return 'postgres walsender (logical decoding)';
-  if (cmdline.startsWith('postgres') || cmdline.includes('/bin/postgres')) return 'postgres';
+  // A backend that just ended has no command line left; its name is still postgres.
+  if (cmdline.startsWith('postgres') || cmdline.includes('/bin/postgres') || comm === 'postgres') return 'postgres';
   if (cmdline.includes('ConnectDistributed')) return 'kafka connect + debezium';
   if (cmdline.includes('kafka.Kafka')) return 'kafka';
   if (cmdline.includes('apicurio') || cmdline.includes('quarkus')) return 'schema registry';
