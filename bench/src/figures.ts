@@ -6,6 +6,7 @@ export const FIGURE_NAMES = [
   'pgbench_tps',
   'capture_eps',
   'capture_p50_latency_ms',
+  'capture_drain_eps',
   'polling_eps',
   'polling_p50_latency_ms',
   'e2e_offered_rps',

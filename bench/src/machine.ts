@@ -29,7 +29,10 @@ function git(args: string[]): string {
 
 export function gitInfo(): GitInfo {
   try {
-    return { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain', '--', '.', ':!bench/results']).length > 0 };
+    return {
+      commit: git(['rev-parse', 'HEAD']),
+      dirty: git(['status', '--porcelain', '--', '.', ':!bench/results']).length > 0,
+    };
   } catch {
     return { commit: 'unknown', dirty: true };
   }

@@ -70,6 +70,15 @@ export class ConnectClient {
     await this.request('POST', `/connectors/${name}/restart?includeTasks=true&onlyFailed=${onlyFailed}`);
   }
 
+  /** Pauses the connector and its tasks (they keep their place; the slot keeps the WAL meanwhile). */
+  async pause(name: string): Promise<void> {
+    await this.request('PUT', `/connectors/${name}/pause`);
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.request('PUT', `/connectors/${name}/resume`);
+  }
+
   async delete(name: string): Promise<void> {
     await this.request('DELETE', `/connectors/${name}`);
   }
