@@ -91,13 +91,20 @@ export async function endOffsets(topics: string[]): Promise<OffsetSnapshot> {
 /**
  * Reads every record between two snapshots (from inclusive, to exclusive), in per-partition
  * order. Unlike collectFromNow it reads after the fact, so a broker restart in between
- * cannot make it miss anything.
+ * cannot make it miss anything. Topics written in transactions (exactly-once capture) end
+ * each transaction with a commit or abort marker: a control record that takes an offset but
+ * is never delivered, so a partition's last offset may be a marker. A partition is therefore
+ * done when a fetched batch reaches the end (the consumer's END_BATCH_PROCESS event, which
+ * also fires for batches holding only markers or aborted records), not when its last record
+ * arrives. `readUncommitted` also returns records of aborted transactions: what the producer
+ * wrote, not what consumers get.
  */
 export async function readBetween(
   from: OffsetSnapshot,
   to: OffsetSnapshot,
-  timeoutMs = 120_000,
+  options: { timeoutMs?: number; readUncommitted?: boolean } = {},
 ): Promise<CollectedRecord[]> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const remaining = new Set<string>();
   for (const [topic, ends] of to)
     for (const [partition, end] of ends)
@@ -106,23 +113,31 @@ export async function readBetween(
   if (remaining.size === 0) return records;
 
   const topics = [...to.keys()];
-  const consumer = kafkaClient('e2e-reader').consumer({ groupId: uniqueName('e2e-reader'), maxWaitTimeInMs: 100 });
+  const consumer = kafkaClient('e2e-reader').consumer({
+    groupId: uniqueName('e2e-reader'),
+    maxWaitTimeInMs: 100,
+    readUncommitted: options.readUncommitted ?? false,
+  });
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const timer = setTimeout(() => done(), timeoutMs);
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const end = to.get(payload.topic)?.get(payload.partition) ?? 0n;
+    if (BigInt(payload.lastOffset) >= end - 1n) {
+      remaining.delete(`${payload.topic}/${payload.partition}`);
+      if (remaining.size === 0) done();
+    }
+  });
   try {
     await consumer.connect();
     await consumer.subscribe({ topics });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        const end = to.get(topic)?.get(partition) ?? 0n;
-        const offset = BigInt(message.offset);
-        if (offset >= end) return;
-        records.push(collected(topic, partition, message));
-        if (offset === end - 1n) {
-          remaining.delete(`${topic}/${partition}`);
-          if (remaining.size === 0) done();
+      eachBatch: async ({ batch }) => {
+        const end = to.get(batch.topic)?.get(batch.partition) ?? 0n;
+        for (const message of batch.messages) {
+          if (BigInt(message.offset) >= end) break;
+          records.push(collected(batch.topic, batch.partition, message));
         }
       },
     });
