@@ -40,9 +40,12 @@ function roleOf(pid: number, cmdline: string, comm: string): string {
   return `other (${comm})`;
 }
 
-/** CPU ticks of every live process, by pid, with its role. */
-function snapshot(): Map<number, { role: string; ticks: number }> {
-  const processes = new Map<number, { role: string; ticks: number }>();
+/** Roles by pid and start time: a command line is read once per process, and a reused pid is a new process. */
+const roles = new Map<string, string>();
+
+/** CPU ticks of every live process, keyed by pid and start time, with its role. */
+function snapshot(): Map<string, { role: string; ticks: number }> {
+  const processes = new Map<string, { role: string; ticks: number }>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -55,11 +58,17 @@ function snapshot(): Map<number, { role: string; ticks: number }> {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // Fields after the command name (which may contain spaces) start after the last ')'.
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      processes.set(pid, { role: roleOf(pid, cmdline, comm), ticks });
+      const key = `${pid}:${fields[19]}`; // starttime
+      let role = roles.get(key);
+      if (role === undefined) {
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+        role = roleOf(pid, cmdline, comm);
+        roles.set(key, role);
+      }
+      processes.set(key, { role, ticks });
     } catch {
       /* exited meanwhile */
     }
@@ -76,7 +85,7 @@ export async function measureCpu<T>(work: () => Promise<T>): Promise<{ result: T
   const first = snapshot();
   const last = new Map(first);
   const sample = () => {
-    for (const [pid, seen] of snapshot()) last.set(pid, seen);
+    for (const [key, seen] of snapshot()) last.set(key, seen);
   };
   const timer = setInterval(sample, SAMPLE_EVERY_MS);
   const started = Date.now();
@@ -90,8 +99,8 @@ export async function measureCpu<T>(work: () => Promise<T>): Promise<{ result: T
   const wallS = (Date.now() - started) / 1000;
   const byRole = new Map<string, number>();
   let total = 0;
-  for (const [pid, seen] of last) {
-    const ticks = seen.ticks - (first.get(pid)?.ticks ?? 0);
+  for (const [key, seen] of last) {
+    const ticks = seen.ticks - (first.get(key)?.ticks ?? 0);
     if (ticks <= 0) continue;
     total += ticks;
     byRole.set(seen.role, (byRole.get(seen.role) ?? 0) + ticks);

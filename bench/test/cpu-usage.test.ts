@@ -13,7 +13,7 @@ describe('CPU by process during a scenario (/proc)', () => {
     expect(cpu.wallS).toBeGreaterThanOrEqual(0.4);
     const bench = cpu.processes.find((p) => p.role.startsWith('bench'));
     // One core spun for the whole window; a loaded machine gives it less, never nothing.
-    expect(bench?.cores).toBeGreaterThan(0.2);
+    expect(bench?.cores).toBeGreaterThan(0.1);
     expect(bench?.cores).toBeLessThanOrEqual(1.1);
     expect(cpu.totalCores).toBeGreaterThanOrEqual(bench?.cores ?? 0);
     expect(cpu.processes.map((p) => p.cores)).toEqual([...cpu.processes.map((p) => p.cores)].sort((a, b) => b - a));

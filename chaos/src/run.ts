@@ -6,10 +6,11 @@ import {
   preparePipeline,
   queryDb,
   readBetween,
-  stack,
+  endpoints,
   startGroupsAtEnd,
   type WorkloadReport,
 } from '@outbox/e2e';
+import { ConnectClient, reachableConnectUrl } from '@outbox/connect';
 import { loadStatusConfig, pipelineStatus } from '@outbox/ops';
 import { allHeld, checkGuarantees, type CheckResults } from './checks';
 import { StreamerCounters } from './counters';
@@ -83,6 +84,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await counters.collect(services.streamer?.url);
 
     const records = await readBetween(startOffsets, await endOffsets(TOPICS));
+    const exactlyOnce = await capturesExactlyOnce(loadStatusConfig().connectorName);
     // Lag 0 means every offset is committed, so every effect is durable: no waiting here.
     const checks = await checkGuarantees({
       since,
@@ -107,8 +109,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       faults,
       idleAfterMs,
       checks,
-      exactlyOnceCapture: stack.connect.exactlyOnce,
-      passed: allHeld(checks, { exactlyOnce: stack.connect.exactlyOnce }),
+      exactlyOnceCapture: exactlyOnce,
+      passed: allHeld(checks, { exactlyOnce }),
     };
   } finally {
     await services.stop();
@@ -129,4 +131,10 @@ async function waitIdle(groups: { metrics: string; cacheInvalidation: string }):
     300_000,
   );
   return Date.now() - started;
+}
+
+/** Whether the running connector captures exactly once (its stored config, not this process's environment). */
+async function capturesExactlyOnce(connectorName: string): Promise<boolean> {
+  const client = new ConnectClient(await reachableConnectUrl(endpoints.connectUrls));
+  return (await client.config(connectorName))?.['exactly.once.support'] === 'required';
 }

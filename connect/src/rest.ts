@@ -48,11 +48,16 @@ export class ConnectClient {
 
   /** Creates or updates the connector; returns true when the config changed. */
   async putConfig(name: string, config: Record<string, string>): Promise<boolean> {
-    const current = await this.request<Record<string, string>>('GET', `/connectors/${name}/config`);
+    const current = await this.config(name);
     const desired = { ...config, name };
     if (current && sameConfig(current, desired)) return false;
     await this.request('PUT', `/connectors/${name}/config`, config);
     return true;
+  }
+
+  /** The connector's stored config, or undefined when there is no such connector. */
+  config(name: string): Promise<Record<string, string> | undefined> {
+    return this.request<Record<string, string>>('GET', `/connectors/${name}/config`);
   }
 
   /** The connector plugin classes the worker loaded. */

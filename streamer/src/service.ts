@@ -43,6 +43,18 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
     options: `-c lock_timeout=${TRANSACTION_LIMITS.lockTimeoutMs}ms -c statement_timeout=${TRANSACTION_LIMITS.statementTimeoutMs}ms`,
   });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  // Validated before any connection to Kafka: a bad group setting fails start-up without leaks.
+  let handlers: HandlerRegistry;
+  try {
+    handlers = new HandlerRegistry([
+      new MetricsHandler(config.metricsGroupId, db),
+      new CacheInvalidationHandler(config.cacheGroupId, db, redis),
+    ]);
+  } catch (err) {
+    redis.disconnect();
+    await db.$disconnect();
+    throw err;
+  }
   const codec = new EventCodec(config.schemaRegistryUrl);
   const kafka = new Kafka({
     clientId: 'streamer',
@@ -59,10 +71,6 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
   await producer.connect();
   const deadLetters = new DeadLetters(db);
   const dlqPublisher = new DlqPublisher(db, producer, log);
-  const handlers = new HandlerRegistry([
-    new MetricsHandler(config.metricsGroupId, db),
-    new CacheInvalidationHandler(config.cacheGroupId, db, redis),
-  ]);
   return {
     config,
     log,

@@ -215,10 +215,13 @@ describe('dead-letter queue', () => {
     expect(replay.stdout).toMatch(/replayed; released 1 record/);
     expect(await metricsOf(x)).toEqual({ likes: 1, views: 1 });
     expect((await deadLetters(x)).map((r) => r.status)).toEqual(['replayed', 'replayed']);
-    const listed = JSON.parse(dlq('list', '--status', 'all', '--group', 'metrics', '--json').stdout) as {
+    const listed = JSON.parse(
+      dlq('list', '--status', 'all', '--group', 'metrics', '--aggregate', x, '--json').stdout,
+    ) as {
       id: string;
       status: string;
     }[];
+    expect(listed.map((r) => [r.id, r.status])).toEqual((await deadLetters(x)).map((r) => [r.id, 'replayed']));
     expect(listed.filter((r) => r.id === head).map((r) => r.status)).toEqual(['replayed']);
   });
 

@@ -1,6 +1,8 @@
 import type { CommerceEvent } from '@outbox/events';
 import type { ApplyOutcome, EventHandler } from '../src/handlers/handler';
+import { loadStreamerConfig } from '../src/config';
 import { HandlerRegistry } from '../src/handlers/registry';
+import { createStreamerDeps } from '../src/service';
 
 const handler = (group: string, topics: string[]): EventHandler => ({
   group,
@@ -32,5 +34,15 @@ describe('handler registry (validated at start)', () => {
     expect(() => new HandlerRegistry([handler('m', [])])).toThrow(/group "m" reads no topic/);
     expect(() => new HandlerRegistry([handler(' ', ['catalog-events'])])).toThrow(/an empty group id/);
     expect(() => new HandlerRegistry([])).toThrow(/no handler registered/);
+  });
+});
+
+describe('streamer start-up with a bad group setting', () => {
+  it('fails before it connects to Kafka when both roles get the same group id', async () => {
+    const config = { ...loadStreamerConfig(), metricsGroupId: 'same', cacheGroupId: 'same', logLevel: 'silent' };
+    // An unreachable broker list: had it connected first, this would fail on Kafka, not on the groups.
+    await expect(createStreamerDeps({ ...config, kafkaBrokers: ['127.0.0.1:1'] })).rejects.toThrow(
+      'invalid consumer groups: group "same" is registered twice',
+    );
   });
 });

@@ -20,6 +20,6 @@ export async function readRange(
     partition: r.partition,
     offset: r.offset,
     key: r.key,
-    eventId: r.headers.id,
+    eventId: r.headers.id || undefined,
   }));
 }

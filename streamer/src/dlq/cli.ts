@@ -24,8 +24,9 @@ program
   .description('parked records in queue order: group, topic, partition, offset')
   .option('--status <status>', 'new | replayed | discarded | all', 'new')
   .option('--group <group>', 'only this consumer group')
+  .option('--aggregate <id>', 'only this aggregate (its queue)')
   .option('--json', 'machine-readable output', false)
-  .action(async (opts: { status: string; group?: string; json: boolean }) => {
+  .action(async (opts: { status: string; group?: string; aggregate?: string; json: boolean }) => {
     if (!['new', 'replayed', 'discarded', 'all'].includes(opts.status))
       throw new DeadLetterError(`--status must be new, replayed, discarded or all`);
     const deps = await createStreamerDeps({ ...loadStreamerConfig(), logLevel: 'warn' });
@@ -34,6 +35,7 @@ program
         where: {
           ...(opts.status === 'all' ? {} : { status: opts.status }),
           ...(opts.group ? { consumerGroup: opts.group } : {}),
+          ...(opts.aggregate ? { aggregateId: opts.aggregate } : {}),
         },
         orderBy: [{ consumerGroup: 'asc' }, { topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
         take: 500,
