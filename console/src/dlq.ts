@@ -58,15 +58,7 @@ export class Dlq {
 
   async list(filter: DlqFilter): Promise<DlqEntry[]> {
     const deps = await this.streamerDeps();
-    const rows = await deps.db.deadLetter.findMany({
-      where: {
-        ...(filter.status === 'all' ? {} : { status: filter.status }),
-        ...(filter.group ? { consumerGroup: filter.group } : {}),
-        ...(filter.aggregate ? { aggregateId: filter.aggregate } : {}),
-      },
-      orderBy: [{ consumerGroup: 'asc' }, { topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
-      take: MAX_ROWS,
-    });
+    const rows = await deps.deadLetters.list(filter, MAX_ROWS);
     const heads = await this.headsOf(deps, rows);
     return Promise.all(rows.map(async (r) => this.entryOf(deps, r, heads.has(r.id.toString()))));
   }

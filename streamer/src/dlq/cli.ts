@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { loadStreamerConfig } from '../config';
 import { createStreamerDeps } from '../service';
 import { textOf } from '../pipeline/record';
-import { decodeHeaders } from './dead-letters';
+import { decodeHeaders, type DeadLetterFilter } from './dead-letters';
 import { actOnDeadLetter, DeadLetterError } from './replay';
 
 // `npm run dlq -- list | head` closes our stdout early: that is not an error.
@@ -31,15 +31,10 @@ program
       throw new DeadLetterError(`--status must be new, replayed, discarded or all`);
     const deps = await createStreamerDeps({ ...loadStreamerConfig(), logLevel: 'warn' });
     try {
-      const rows = await deps.db.deadLetter.findMany({
-        where: {
-          ...(opts.status === 'all' ? {} : { status: opts.status }),
-          ...(opts.group ? { consumerGroup: opts.group } : {}),
-          ...(opts.aggregate ? { aggregateId: opts.aggregate } : {}),
-        },
-        orderBy: [{ consumerGroup: 'asc' }, { topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
-        take: 500,
-      });
+      const rows = await deps.deadLetters.list(
+        { status: opts.status as DeadLetterFilter['status'], group: opts.group, aggregate: opts.aggregate },
+        500,
+      );
       const view = rows.map((r) => ({
         id: r.id.toString(),
         group: r.consumerGroup,

@@ -61,8 +61,28 @@ export function recordOfRow(row: DeadLetterRow): ConsumedRecord {
  * (status 'new'), the aggregate's records with a HIGHER offset on that partition are parked
  * behind it, so no aggregate ever sees its events out of order.
  */
+/** What an operator lists: a status (or all), optionally one group and one aggregate. */
+export interface DeadLetterFilter {
+  status: 'new' | 'replayed' | 'discarded' | 'all';
+  group?: string;
+  aggregate?: string;
+}
+
 export class DeadLetters {
   constructor(private readonly db: StreamerClient) {}
+
+  /** Parked records in queue order (group, topic, partition, offset), at most `limit`: `npm run dlq -- list` and the console. */
+  list(filter: DeadLetterFilter, limit: number): Promise<DeadLetterRow[]> {
+    return this.db.deadLetter.findMany({
+      where: {
+        ...(filter.status === 'all' ? {} : { status: filter.status }),
+        ...(filter.group ? { consumerGroup: filter.group } : {}),
+        ...(filter.aggregate ? { aggregateId: filter.aggregate } : {}),
+      },
+      orderBy: [{ consumerGroup: 'asc' }, { topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
+      take: limit,
+    });
+  }
 
   /** For these aggregates, the lowest waiting offset on this partition (absent: no queue). */
   async queueHeads(group: string, topic: string, partition: number, aggregateIds: string[]): Promise<QueueHeads> {
