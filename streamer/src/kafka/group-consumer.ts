@@ -1,7 +1,7 @@
 import type { Batch, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { StreamerMetrics } from '../metrics';
-import { BatchAbandonedError } from '../pipeline/faults';
+import { BatchAbandonedError, isMembershipLost, messageOf } from '../pipeline/faults';
 import type { BatchResult, PartitionProcessor } from '../pipeline/partition-processor';
 import { recordLogFields, toConsumedRecord, type ConsumedRecord } from '../pipeline/record';
 import { RecordSpans } from './record-spans';
@@ -10,7 +10,7 @@ export interface GroupConsumerOptions {
   kafka: Kafka;
   groupId: string;
   topics: string[];
-  processor: PartitionProcessor;
+  processor: Pick<PartitionProcessor, 'process'>;
   metrics: StreamerMetrics;
   log: Logger;
   sessionTimeoutMs: number;
@@ -52,8 +52,12 @@ export class GroupConsumer {
     this.consumer.on(CRASH, (e) => {
       const { error, restart } = e.payload;
       o.log.error({ err: error, group: o.groupId, restart }, 'consumer crashed');
-      // A retriable crash is restarted by kafkajs; any other leaves a process that consumes nothing.
-      if (!restart) o.onFatal?.(error);
+      // A retriable crash is restarted by kafkajs. A lost membership is not retriable for kafkajs
+      // (the group forgot this member: its session expired, or its coordinator moved) but is
+      // for us: join again as a new member. Any other leaves a process that consumes nothing.
+      if (restart || this.stopping) return;
+      if (isMembershipLost(error)) void this.rejoin();
+      else o.onFatal?.(error);
     });
   }
 
@@ -81,6 +85,16 @@ export class GroupConsumer {
         }
       },
     });
+  }
+
+  /** After a crash kafkajs does not restart (it has disconnected by then): start over. */
+  private async rejoin(): Promise<void> {
+    this.o.log.warn({ group: this.o.groupId }, 'the group no longer knows this member; joining it again');
+    try {
+      await this.start();
+    } catch (err) {
+      this.o.onFatal?.(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private async handleBatch(
@@ -155,14 +169,22 @@ export class GroupConsumer {
   private async commit(batch: Batch, resolveOffset: (offset: string) => void, lastDone: string): Promise<void> {
     resolveOffset(lastDone);
     const committedAt = Date.now();
-    await this.consumer.commitOffsets([
-      {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: (BigInt(lastDone) + 1n).toString(),
-        metadata: JSON.stringify({ committedAt }),
-      },
-    ]);
+    try {
+      await this.consumer.commitOffsets([
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: (BigInt(lastDone) + 1n).toString(),
+          metadata: JSON.stringify({ committedAt }),
+        },
+      ]);
+    } catch (err) {
+      // The effects are durable but the group no longer takes this member's commits (a session
+      // that expired while the batch ran, a coordinator that moved): the batch belongs to the
+      // next owner, which gets it again; the inbox absorbs what was applied.
+      if (isMembershipLost(err)) throw new BatchAbandonedError(`offsets not committed: ${messageOf(err)}`);
+      throw err;
+    }
     this.o.metrics.committedAt.set(
       { group: this.o.groupId, topic: batch.topic, partition: String(batch.partition) },
       committedAt / 1000,

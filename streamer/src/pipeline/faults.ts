@@ -52,8 +52,7 @@ export function classify(err: unknown): Fault {
   if (err instanceof EventDecodeError || err instanceof ContractViolationError) return { kind: 'poison', reason };
   if (err instanceof RegistryUnavailableError) return { kind: 'wait', dependency: 'registry', reason };
 
-  const kafkaType = kafkaErrorTypeOf(err);
-  if (kafkaType !== undefined && REBALANCE_TYPES.has(kafkaType)) return { kind: 'abandon', reason };
+  if (isMembershipLost(err)) return { kind: 'abandon', reason };
   if (isKafkaError(err)) return { kind: 'wait', dependency: 'kafka', reason };
 
   const postgres = postgresErrorOf(err);
@@ -70,9 +69,22 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** True when a Kafka error says this member lost its place in the group (so did its batch). */
+export function isMembershipLost(err: unknown): boolean {
+  const type = kafkaErrorTypeOf(err);
+  return type !== undefined && REBALANCE_TYPES.has(type);
+}
+
+/**
+ * The Kafka protocol error's type, also when kafkajs wrapped it (its retrier turns a
+ * non-retriable error into a KafkaJSNonRetriableError whose `cause` is the original).
+ */
 function kafkaErrorTypeOf(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
-  return typeof err.type === 'string' ? err.type : undefined;
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth += 1) {
+    if ('type' in e && typeof e.type === 'string') return e.type;
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return undefined;
 }
 
 function isKafkaError(err: unknown): boolean {

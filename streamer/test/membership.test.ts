@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually, kafkaClient, stack } from '@outbox/e2e';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
+import pino from 'pino';
+import { GroupConsumer } from '../src/kafka/group-consumer';
+import { createStreamerMetrics } from '../src/metrics';
+import { classify } from '../src/pipeline/faults';
+import type { ConsumedRecord } from '../src/pipeline/record';
+
+/**
+ * A member that loses its place in the group while a batch runs (its session expired: a long
+ * stall, a paused process, a coordinator that moved) must rejoin and get the batch again, not
+ * stop consuming. On the cluster a broker kill did that: the commit answered "The coordinator is
+ * not aware of this member", kafkajs gave up on the consumer and the streamer exited.
+ */
+describe('a member that lost its group membership', () => {
+  const SESSION_MS = 6000; // the broker's smallest allowed session (group.min.session.timeout.ms)
+
+  it('is recognised also when kafkajs wrapped the protocol error (its retrier does)', () => {
+    // What kafkajs's commit throws then; its types declare only the message.
+    const unknownMember = new KafkaJSProtocolError({
+      type: 'UNKNOWN_MEMBER_ID',
+      code: 25,
+      retriable: false,
+      message: 'The coordinator is not aware of this member',
+    } as unknown as Error);
+    // kafkajs's retrier: `new KafkaJSNonRetriableError(e, { cause: e })` (typed with one argument).
+    const wrap = (e: Error): Error => Object.assign(new KafkaJSNonRetriableError(e), { cause: e });
+    expect(classify(wrap(unknownMember)).kind).toBe('abandon');
+    const down = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
+    expect(classify(wrap(down))).toMatchObject({
+      kind: 'wait',
+      dependency: 'kafka',
+    });
+  });
+
+  it('abandons the batch without committing, rejoins and applies it again', async () => {
+    const kafka = kafkaClient('membership');
+    const topic = `membership-${randomUUID()}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const consumerGroup = `membership-${randomUUID()}`;
+    const fatal: Error[] = [];
+    const batches: string[][] = [];
+    const consumer = new GroupConsumer({
+      kafka,
+      groupId: consumerGroup,
+      topics: [topic],
+      processor: {
+        // The first batch outlasts the session without a heartbeat; later ones are instant.
+        async process(records: ConsumedRecord[]) {
+          batches.push(records.map((r) => r.offset));
+          if (batches.length === 1) await sleep(SESSION_MS + 3000);
+          return { applied: [], duplicates: [], parked: 0, clamped: 0 };
+        },
+      },
+      metrics: createStreamerMetrics(),
+      log: pino({ level: 'silent' }),
+      sessionTimeoutMs: SESSION_MS,
+      partitionsConsumedConcurrently: 1,
+      onFatal: (err) => fatal.push(err),
+    });
+    try {
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 1, replicationFactor: stack.kafka.replicationFactor }],
+        waitForLeaders: true,
+      });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: `record ${i}` })),
+      });
+      await consumer.start();
+
+      const committed = async (): Promise<string | undefined> => {
+        const [entry] = await admin.fetchOffsets({ groupId: consumerGroup, topics: [topic] });
+        return entry?.partitions[0]?.offset;
+      };
+      await eventually('the batch committed by the rejoined member', async () => {
+        if (fatal.length > 0) throw new Error(`the consumer stopped for good: ${fatal[0]?.message}`);
+        return (await committed()) === '5' ? true : undefined;
+      });
+      expect(fatal).toEqual([]);
+      // Delivered twice: the stalled member's commit was refused, the rejoined member got it again.
+      expect(batches.filter((offsets) => offsets.includes('0')).length).toBeGreaterThanOrEqual(2);
+      expect(consumer.isMember()).toBe(true);
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 90_000);
+});
