@@ -8,6 +8,7 @@ import {
   readBetween,
   endpoints,
   startGroupsAtEnd,
+  STREAMER_SESSION_MS,
   type WorkloadReport,
 } from '@outbox/e2e';
 import { ConnectClient, reachableConnectUrl } from '@outbox/connect';
@@ -65,7 +66,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       METRICS_GROUP_ID: groups.metrics,
       CACHE_GROUP_ID: groups.cacheInvalidation,
       LOG_LEVEL: 'warn',
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      KAFKA_SESSION_TIMEOUT_MS: String(STREAMER_SESSION_MS),
     },
   );
   const counters = new StreamerCounters();

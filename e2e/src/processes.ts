@@ -2,7 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from '@outbox/config';
+import { stack } from './stack-under-test';
 import { eventually } from './wait';
+
+/**
+ * The consumer session of the streamers that tests and runs start (the service's default is
+ * 10 s). A SIGKILLed streamer's partitions wait for it, and so does a group whose coordinator
+ * node died: kafkajs (no static membership) rejoins as a new member, and the group hands out
+ * partitions only once the old member's session expired. 6 s is the single broker's minimum;
+ * the cluster's brokers allow 2 s (group.min.session.timeout.ms), and 3 s there keeps a broker
+ * kill within the 10 s recovery target.
+ */
+export const STREAMER_SESSION_MS = stack.topology === 'cluster' ? 3000 : 6000;
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -83,7 +94,7 @@ export function startStreamer(
   env: Record<string, string> = {},
   options: { waitReady?: boolean } = {},
 ): Promise<ServiceProcess> {
-  return startService('streamer', { KAFKA_SESSION_TIMEOUT_MS: '6000', ...env }, options);
+  return startService('streamer', { KAFKA_SESSION_TIMEOUT_MS: String(STREAMER_SESSION_MS), ...env }, options);
 }
 
 /** The real api, as a child process: what a client of the pipeline talks to. */

@@ -60,7 +60,9 @@ const schema = z.object({
   RETRY_MAX_MS: positiveInt.default(5_000),
   DLQ_PUBLISH_INTERVAL_MS: positiveInt.default(5_000),
   PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt.default(3),
-  KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
+  // Default 10 s; 3 s on the native stack's cluster topology, where a broker kill moves group
+  // coordinators and kafkajs rejoins as a new member that waits out the old member's session.
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt.optional(),
   // Longer than the topics' retention (7 days): a redelivery older than that cannot happen.
   INBOX_RETENTION_DAYS: z.coerce.number().positive().default(DEFAULT_INBOX_RETENTION_DAYS),
   INBOX_PURGE_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
@@ -69,7 +71,8 @@ const schema = z.object({
 
 export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): StreamerConfig {
   const e = parseEnv(schema, env, 'streamer');
-  const stack = endpointsOf(loadStackConfig(env));
+  const stackConfig = loadStackConfig(env);
+  const stack = endpointsOf(stackConfig);
   return {
     port: e.STREAMER_PORT,
     host: e.HOST,
@@ -87,7 +90,7 @@ export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): Stream
     retryMaxMs: e.RETRY_MAX_MS,
     dlqPublishIntervalMs: e.DLQ_PUBLISH_INTERVAL_MS,
     partitionsConsumedConcurrently: e.PARTITIONS_CONSUMED_CONCURRENTLY,
-    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS ?? (stackConfig.topology === 'cluster' ? 3_000 : 10_000),
     inboxRetentionMs: e.INBOX_RETENTION_DAYS * DAY_MS,
     inboxPurgeIntervalMs: e.INBOX_PURGE_INTERVAL_MS,
     crashAfterDbCommit: e.STREAMER_CRASH_AFTER_DB_COMMIT === 'true',

@@ -21,6 +21,14 @@ describe('streamer configuration', () => {
     expect(() => loadStreamerConfig({ STREAMER_DATABASE_URL: 'not a url' })).toThrow(/STREAMER_DATABASE_URL/);
   });
 
+  it('takes a short consumer session on the cluster topology, and the one it is given anywhere', () => {
+    expect(loadStreamerConfig({ STACK_PROFILE: 'dev' }).sessionTimeoutMs).toBe(10_000);
+    expect(loadStreamerConfig({ STACK_PROFILE: 'dev', STACK_TOPOLOGY: 'cluster' }).sessionTimeoutMs).toBe(3_000);
+    expect(loadStreamerConfig({ STACK_TOPOLOGY: 'cluster', KAFKA_SESSION_TIMEOUT_MS: '6000' }).sessionTimeoutMs).toBe(
+      6_000,
+    );
+  });
+
   it('takes a broker list', () => {
     expect(loadStreamerConfig({ KAFKA_BROKERS: 'a:1, b:2' }).kafkaBrokers).toEqual(['a:1', 'b:2']);
   });

@@ -13,7 +13,7 @@ import { endOffsets } from '../records';
 import { eventually } from '../wait';
 import { endpoints, kafkaClient, stack } from '../stack-under-test';
 import { preparePipeline } from '../pipeline';
-import { freePort, startService, type ServiceProcess } from '../processes';
+import { freePort, startService, STREAMER_SESSION_MS, type ServiceProcess } from '../processes';
 import { runWorkload, type WorkloadReport } from '../workload';
 import { readRange, type RangeRecord } from './reader';
 
@@ -447,6 +447,8 @@ export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterPr
     { groupId: groups.metrics, topics: [...ROLE_TOPICS.metrics] },
     { groupId: groups.cache, topics: [...ROLE_TOPICS.cacheInvalidation] },
   ];
+  // Every server up first: an interrupted run may have left a killed one down.
+  await up(components(), stack.startTimeoutMs);
   await preparePipeline();
   await waitTaskRunning();
   await startGroupsAtEnd(Object.values(groups), TOPICS);
@@ -458,13 +460,11 @@ export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterPr
   try {
     streamer = await startService(
       'streamer',
-      // As `npm run chaos` runs it: a 6 s consumer session, so a member that rejoins after its
-      // group coordinator moved does not wait out a 10 s one.
       {
         METRICS_GROUP_ID: groups.metrics,
         CACHE_GROUP_ID: groups.cache,
         LOG_LEVEL: 'warn',
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        KAFKA_SESSION_TIMEOUT_MS: String(STREAMER_SESSION_MS),
       },
       { readyTimeoutMs: 120_000 },
     );
@@ -491,12 +491,14 @@ export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterPr
     });
     const stamp = (): string => `+${((Date.now() - startedAt) / 1000).toFixed(1)}s`;
     const faults: FaultMeasurement[] = [];
+    let down: string | undefined;
     try {
       await sleep(o.settleMs);
       for (const fault of o.faults) {
         const { name, role } = await killTarget(fault, probeId);
         const at = Date.now();
         await killServer(name);
+        down = name;
         o.log(`${stamp()} killed ${name} (${role})`);
         const moved =
           fault === 'connect-task'
@@ -522,6 +524,7 @@ export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterPr
         );
         faults.push(measurement);
         await restartServer(name);
+        down = undefined;
         if (fault !== 'connect-task') await waitFullyReplicated();
         await waitTaskRunning();
         o.log(`${stamp()}   ${name} restarted, replicas in sync, task RUNNING`);
@@ -530,6 +533,8 @@ export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterPr
       }
     } finally {
       stop = true;
+      // A step that failed leaves no server down behind it.
+      if (down) await restartServer(down).catch((err: unknown) => o.log(`could not restart ${down}: ${String(err)}`));
     }
     const workloadReport = await workload;
     o.log(

@@ -27,6 +27,10 @@ export function connectWorkerConfig(
     // single: Kafka's defaults (one worker has no one to fail over to).
     SESSION_TIMEOUT_MS: config.topology === 'cluster' ? 3000 : 10000,
     HEARTBEAT_INTERVAL_MS: config.topology === 'cluster' ? 1000 : 3000,
+    // Cluster: a revoked task stuck on a producer call (its broker or transaction coordinator
+    // was killed) is abandoned after 1 s instead of holding up the rebalance for 5 s (Kafka's
+    // default, kept on a single node).
+    TASK_SHUTDOWN_GRACEFUL_MS: config.topology === 'cluster' ? 1000 : 5000,
   };
 }
 
