@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, kafkaClient, stack } from '@outbox/e2e';
-import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError, type Kafka } from 'kafkajs';
 import pino from 'pino';
 import { GroupConsumer } from '../src/kafka/group-consumer';
 import { createStreamerMetrics } from '../src/metrics';
@@ -93,4 +94,91 @@ describe('a member that lost its group membership', () => {
       await admin.disconnect();
     }
   }, 90_000);
+});
+
+/**
+ * What the consumer does when kafkajs reports a crash it will not restart: the kafkajs side is a
+ * stand-in here (the real broker cannot be made to produce each crash on demand; the test above
+ * drives the real one), so these pin the decisions of GroupConsumer alone.
+ */
+describe('a kafkajs crash that kafkajs does not restart', () => {
+  // What kafkajs's retrier throws for a refused commit: the protocol error wrapped, type in `cause`.
+  const unknownMember = (): Error => {
+    const cause = new KafkaJSProtocolError({
+      type: 'UNKNOWN_MEMBER_ID',
+      code: 25,
+      retriable: false,
+      message: 'The coordinator is not aware of this member',
+    } as unknown as Error);
+    return Object.assign(new KafkaJSNonRetriableError(cause), { cause });
+  };
+
+  class StandInConsumer extends EventEmitter {
+    readonly events = { GROUP_JOIN: 'join', CRASH: 'crash', STOP: 'stop', DISCONNECT: 'disconnect' };
+    runs = 0;
+    disconnects = 0;
+    /** When set, connect() waits for it (a rejoin in progress). */
+    connectGate: Promise<void> | undefined;
+    async connect(): Promise<void> {
+      await this.connectGate;
+    }
+    async subscribe(): Promise<void> {}
+    async run(): Promise<void> {
+      this.runs += 1;
+    }
+    pause(): void {}
+    async disconnect(): Promise<void> {
+      this.disconnects += 1;
+    }
+    crash(error: Error): void {
+      this.emit('crash', { payload: { error, restart: false, groupId: 'g' } });
+    }
+  }
+
+  const consumerOn = (standIn: StandInConsumer, fatal: Error[]): GroupConsumer =>
+    new GroupConsumer({
+      kafka: { consumer: () => standIn } as unknown as Kafka,
+      groupId: 'g',
+      topics: ['t'],
+      processor: { process: async () => ({ applied: [], duplicates: [], parked: 0, clamped: 0 }) },
+      metrics: createStreamerMetrics(),
+      log: pino({ level: 'silent' }),
+      sessionTimeoutMs: 6000,
+      partitionsConsumedConcurrently: 1,
+      onFatal: (err) => fatal.push(err),
+    });
+
+  it('joins again after a lost membership, and gives up (onFatal) on anything else', async () => {
+    const standIn = new StandInConsumer();
+    const fatal: Error[] = [];
+    const consumer = consumerOn(standIn, fatal);
+    await consumer.start();
+    standIn.crash(unknownMember());
+    await eventually('the consumer running again', async () => (standIn.runs === 2 ? true : undefined));
+    expect(fatal).toEqual([]);
+
+    const other = new Error('SASL authentication failed');
+    standIn.crash(other);
+    await sleep(50);
+    expect(fatal).toEqual([other]);
+    expect(standIn.runs).toBe(2);
+  });
+
+  it('a shutdown during the rejoin waits for it and leaves nothing running', async () => {
+    const standIn = new StandInConsumer();
+    const fatal: Error[] = [];
+    const consumer = consumerOn(standIn, fatal);
+    await consumer.start();
+    let open = (): void => undefined;
+    standIn.connectGate = new Promise((resolve) => (open = resolve));
+    standIn.crash(unknownMember()); // the rejoin now waits in connect()
+    const stopped = consumer.stop();
+    await sleep(50);
+    expect(standIn.disconnects).toBe(0); // stop() waits for the rejoin
+    open();
+    await stopped;
+    expect(standIn.runs).toBe(1); // the rejoin saw the shutdown and did not run the consumer
+    expect(standIn.disconnects).toBe(1);
+    expect(fatal).toEqual([]);
+  });
 });

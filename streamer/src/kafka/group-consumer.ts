@@ -21,6 +21,11 @@ export interface GroupConsumerOptions {
   afterDbCommit?: () => void;
 }
 
+/** The group refused a batch's commit: this member lost its membership (the batch is abandoned). */
+class CommitRefusedError extends BatchAbandonedError {
+  override name = 'CommitRefusedError';
+}
+
 /**
  * The transport layer: one kafkajs consumer per group. Partitions are processed
  * concurrently, records within a partition strictly in order; the offset is committed only
@@ -32,6 +37,8 @@ export class GroupConsumer {
   private member = false;
   /** Set by stop(): batches that have not finished their effects give up; finished ones commit. */
   private stopping = false;
+  /** A restart after a lost membership, while it runs (stop() waits for it). */
+  private rejoining: Promise<void> | undefined;
   private inFlight = 0;
   private idle: (() => void)[] = [];
 
@@ -56,7 +63,7 @@ export class GroupConsumer {
       // (the group forgot this member: its session expired, or its coordinator moved) but is
       // for us: join again as a new member. Any other leaves a process that consumes nothing.
       if (restart || this.stopping) return;
-      if (isMembershipLost(error)) void this.rejoin();
+      if (isMembershipLost(error)) this.rejoining = this.rejoin().finally(() => (this.rejoining = undefined));
       else o.onFatal?.(error);
     });
   }
@@ -66,10 +73,12 @@ export class GroupConsumer {
     return this.member;
   }
 
-  async start(): Promise<void> {
+  /** Connects, subscribes and runs; `cancelled` is checked between the steps (a rejoin during a shutdown). */
+  async start(cancelled: () => boolean = () => false): Promise<void> {
     const { o } = this;
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: o.topics, fromBeginning: true });
+    if (cancelled()) return;
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -87,13 +96,16 @@ export class GroupConsumer {
     });
   }
 
-  /** After a crash kafkajs does not restart (it has disconnected by then): start over. */
+  /**
+   * After a crash kafkajs does not restart (it has disconnected by then): start over, unless a
+   * shutdown began meanwhile (stop() waits for this, then disconnects what it started).
+   */
   private async rejoin(): Promise<void> {
     this.o.log.warn({ group: this.o.groupId }, 'the group no longer knows this member; joining it again');
     try {
-      await this.start();
+      await this.start(() => this.stopping);
     } catch (err) {
-      this.o.onFatal?.(err instanceof Error ? err : new Error(String(err)));
+      if (!this.stopping) this.o.onFatal?.(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -128,7 +140,9 @@ export class GroupConsumer {
           { topic: batch.topic, partition: batch.partition, handledThrough, reason: err.message },
           'batch abandoned',
         );
-        if (this.stopping && handledThrough !== undefined) await this.commit(batch, resolveOffset, handledThrough);
+        // A commit the group just refused is not tried again.
+        if (this.stopping && handledThrough !== undefined && !(err instanceof CommitRefusedError))
+          await this.commit(batch, resolveOffset, handledThrough);
         return;
       }
       throw err;
@@ -180,9 +194,10 @@ export class GroupConsumer {
       ]);
     } catch (err) {
       // The effects are durable but the group no longer takes this member's commits (a session
-      // that expired while the batch ran, a coordinator that moved): the batch belongs to the
-      // next owner, which gets it again; the inbox absorbs what was applied.
-      if (isMembershipLost(err)) throw new BatchAbandonedError(`offsets not committed: ${messageOf(err)}`);
+      // that expired while the batch ran, a coordinator that moved). After the rejoin, the
+      // partition's owner fetches the batch again (or, if this member kept it, its next commit
+      // covers it); the inbox absorbs what was applied.
+      if (isMembershipLost(err)) throw new CommitRefusedError(`offsets not committed: ${messageOf(err)}`);
       throw err;
     }
     this.o.metrics.committedAt.set(
@@ -220,6 +235,7 @@ export class GroupConsumer {
     // No time cap: a waiting batch gives up at its next check, an applying one is bounded by
     // the database's statement timeout; disconnecting earlier would drop its commit.
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.rejoining;
     await this.consumer.disconnect();
     this.member = false;
   }
