@@ -15,4 +15,12 @@ export const DEFAULT_INBOX_RETENTION_DAYS = 14;
 /** HTTP ports of our own services (dev profile; the test profile adds TEST_PORT_OFFSET like every port). */
 export const SERVICE_PORTS = { api: 3000, streamer: 3001, console: 3002 } as const;
 
+/**
+ * The streamer's consumer session (KAFKA_SESSION_TIMEOUT_MS) by the stack's topology; tests and
+ * runs that start streamers use the same cluster value. On the cluster a broker kill moves group
+ * coordinators, and kafkajs (no static membership) rejoins as a new member that waits out the
+ * old member's session; the cluster's brokers allow sessions down to 2 s.
+ */
+export const CONSUMER_SESSION_MS = { single: 10_000, cluster: 3_000 } as const;
+
 export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,19 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { repoRoot } from '@outbox/config';
+import { CONSUMER_SESSION_MS, repoRoot } from '@outbox/config';
 import { stack } from './stack-under-test';
 import { eventually } from './wait';
 
 /**
- * The consumer session of the streamers that tests and runs start (the service's default is
- * 10 s). A SIGKILLed streamer's partitions wait for it, and so does a group whose coordinator
- * node died: kafkajs (no static membership) rejoins as a new member, and the group hands out
- * partitions only once the old member's session expired. 6 s is the single broker's minimum;
- * the cluster's brokers allow 2 s (group.min.session.timeout.ms), and 3 s there keeps a broker
- * kill within the 10 s recovery target.
+ * The consumer session of the streamers that tests and runs start: the cluster's
+ * (CONSUMER_SESSION_MS, 3 s), else 6 s, the single broker's minimum, so that a SIGKILLed
+ * streamer's partitions move sooner than with the service's 10 s.
  */
-export const STREAMER_SESSION_MS = stack.topology === 'cluster' ? 3000 : 6000;
+export const STREAMER_SESSION_MS = stack.topology === 'cluster' ? CONSUMER_SESSION_MS.cluster : 6000;
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {

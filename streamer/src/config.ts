@@ -1,4 +1,5 @@
 import {
+  CONSUMER_SESSION_MS,
   DAY_MS,
   DEFAULT_GROUP_IDS,
   DEFAULT_INBOX_RETENTION_DAYS,
@@ -60,8 +61,7 @@ const schema = z.object({
   RETRY_MAX_MS: positiveInt.default(5_000),
   DLQ_PUBLISH_INTERVAL_MS: positiveInt.default(5_000),
   PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt.default(3),
-  // Default 10 s; 3 s on the native stack's cluster topology, where a broker kill moves group
-  // coordinators and kafkajs rejoins as a new member that waits out the old member's session.
+  // Default by the stack's topology (CONSUMER_SESSION_MS): 10 s, 3 s on the cluster.
   KAFKA_SESSION_TIMEOUT_MS: positiveInt.optional(),
   // Longer than the topics' retention (7 days): a redelivery older than that cannot happen.
   INBOX_RETENTION_DAYS: z.coerce.number().positive().default(DEFAULT_INBOX_RETENTION_DAYS),
@@ -90,7 +90,7 @@ export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): Stream
     retryMaxMs: e.RETRY_MAX_MS,
     dlqPublishIntervalMs: e.DLQ_PUBLISH_INTERVAL_MS,
     partitionsConsumedConcurrently: e.PARTITIONS_CONSUMED_CONCURRENTLY,
-    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS ?? (stackConfig.topology === 'cluster' ? 3_000 : 10_000),
+    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS ?? CONSUMER_SESSION_MS[stackConfig.topology],
     inboxRetentionMs: e.INBOX_RETENTION_DAYS * DAY_MS,
     inboxPurgeIntervalMs: e.INBOX_PURGE_INTERVAL_MS,
     crashAfterDbCommit: e.STREAMER_CRASH_AFTER_DB_COMMIT === 'true',

@@ -54,13 +54,6 @@ export function recordOfRow(row: DeadLetterRow): ConsumedRecord {
   );
 }
 
-/**
- * The sequenced dead-letter queue (SPEC 5.5). The `dead_letter` table is the source of truth
- * (queryable, replayable, lossless); DlqPublisher copies each row to `<topic>.dlq` once.
- * An aggregate's queue is ordered by (topic, partition, offset): while it has a waiting record
- * (status 'new'), the aggregate's records with a HIGHER offset on that partition are parked
- * behind it, so no aggregate ever sees its events out of order.
- */
 /** What an operator lists: a status (or all), optionally one group and one aggregate. */
 export interface DeadLetterFilter {
   status: 'new' | 'replayed' | 'discarded' | 'all';
@@ -68,6 +61,13 @@ export interface DeadLetterFilter {
   aggregate?: string;
 }
 
+/**
+ * The sequenced dead-letter queue (SPEC 5.5). The `dead_letter` table is the source of truth
+ * (queryable, replayable, lossless); DlqPublisher copies each row to `<topic>.dlq` once.
+ * An aggregate's queue is ordered by (topic, partition, offset): while it has a waiting record
+ * (status 'new'), the aggregate's records with a HIGHER offset on that partition are parked
+ * behind it, so no aggregate ever sees its events out of order.
+ */
 export class DeadLetters {
   constructor(private readonly db: StreamerClient) {}
 
