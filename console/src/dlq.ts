@@ -63,14 +63,10 @@ export class Dlq {
     return Promise.all(rows.map(async (r) => this.entryOf(deps, r, heads.has(r.id.toString()))));
   }
 
-  /** Ids of the rows that head their queue (no waiting row of the same group and aggregate before them). */
+  /** Ids of the listed rows that head their queue. */
   private async headsOf(deps: StreamerDeps, rows: DeadLetterRow[]): Promise<Set<string>> {
-    const waiting = rows.filter((r) => r.status === 'new');
-    if (waiting.length === 0) return new Set();
-    const result = await deps.db.$queryRaw<{ id: bigint }[]>`
-      SELECT DISTINCT ON (consumer_group, aggregate_id) id FROM dead_letter
-      WHERE status = 'new' ORDER BY consumer_group, aggregate_id, topic, "partition", "offset"`;
-    return new Set(result.map((r) => r.id.toString()));
+    if (!rows.some((r) => r.status === 'new')) return new Set();
+    return deps.deadLetters.headIds();
   }
 
   private async entryOf(deps: StreamerDeps, r: DeadLetterRow, head: boolean): Promise<DlqEntry> {

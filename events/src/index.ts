@@ -9,6 +9,8 @@ export type { DecodedEvent } from './codec';
 export { newEvent } from './new-event';
 export type { EventFields, EventOf, NewEventOptions } from './new-event';
 export { validateEvent } from './validate';
+export { contractIssues } from './contract';
+export { canonicalUuid, isCanonicalUuid, isUuid } from './identity';
 export { EventDecodeError, EventValidationError, RegistryUnavailableError, SchemaRegistrationError } from './errors';
 export type { DecodeFailureReason, ValidationIssue } from './errors';
 export * from './cache-keys';

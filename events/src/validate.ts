@@ -1,13 +1,13 @@
 import * as avro from 'avsc';
 import { CATALOGUE, type Catalogue, type CatalogueEntry } from './catalogue';
 import { show } from './describe';
+import { contractIssues } from './contract';
 import { EventValidationError, type ValidationIssue } from './errors';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import type { CommerceEvent } from './generated/event-types';
 
 /**
  * Checks an event against the schema of its `eventType` (types, missing and undeclared fields,
- * eventId a UUID, aggregateType of the catalogue). Returns its catalogue entry or throws
+ * aggregateType of the catalogue), then against the rules of the contract (contract.ts). Returns its catalogue entry or throws
  * `EventValidationError` naming the event type and the field paths.
  */
 export function validateEvent(event: unknown, catalogue: Catalogue = CATALOGUE): CatalogueEntry {
@@ -43,15 +43,14 @@ export function validateEvent(event: unknown, catalogue: Catalogue = CATALOGUE):
       }
     },
   });
-  if (typeof candidate.eventId === 'string' && !UUID.test(candidate.eventId)) {
-    issues.push({ path: 'eventId', message: `expected a UUID, got ${show(candidate.eventId)}` });
-  }
   if (typeof candidate.aggregateType === 'string' && candidate.aggregateType !== entry.aggregateType) {
     issues.push({
       path: 'aggregateType',
       message: `expected '${entry.aggregateType}' for ${entry.eventType}, got ${show(candidate.aggregateType)}`,
     });
   }
+  // The contract's rules read typed fields: only an event that matches its schema gets there.
+  if (issues.length === 0) issues.push(...contractIssues(event as CommerceEvent));
   if (issues.length > 0) throw new EventValidationError(eventType, issues);
   return entry;
 }

@@ -1,5 +1,6 @@
 import { inTransaction, type streamer, type StreamerClient } from '@outbox/db';
-import { fromRaw, type ConsumedRecord, type RawHeader } from '../pipeline/record';
+import { isUuid } from '@outbox/events';
+import { clip, fromRaw, queueKeyOf, queueOf, type ConsumedRecord, type RawHeader } from '../pipeline/record';
 
 type StreamerTx = streamer.Prisma.TransactionClient;
 
@@ -8,23 +9,20 @@ export type DeadLetterRow = streamer.DeadLetter;
 export interface ParkRequest {
   group: string;
   record: ConsumedRecord;
-  aggregateId: string | undefined;
   eventId?: string;
   eventType?: string;
   error: string;
   attempts: number;
 }
 
-/** Where a queue head sits: the lowest waiting offset of an aggregate on one partition. */
+/** Where a queue head sits: the lowest waiting offset of a queue (see queueOf) on one partition. */
 export type QueueHeads = Map<string, bigint>;
 
-/** Lock key of one group's aggregate queue (parking behind it and releasing it serialise on it). */
-const queueLock = (group: string, aggregateId: string): string => `dlq:${group}:${aggregateId}`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Lock key of one group's queue (parking behind it and releasing it serialise on it). */
+const queueLock = (group: string, queueKey: string): string => `dlq:${group}:${queueKey}`;
 
 /** Text for a text column: PostgreSQL refuses NUL in text, so it is shown escaped. */
-const storable = (text: string, max = 4000): string => text.replaceAll('\u0000', '\\0').slice(0, max);
+export const storable = (text: string, max = 4000): string => text.replaceAll('\u0000', '\\0').slice(0, max);
 
 /** Headers as stored: every name and value as base64 of its bytes, in order (lossless). */
 export function encodeHeaders(headers: RawHeader[]): { name: string; value: string | null }[] {
@@ -77,22 +75,36 @@ export class DeadLetters {
       where: {
         ...(filter.status === 'all' ? {} : { status: filter.status }),
         ...(filter.group ? { consumerGroup: filter.group } : {}),
-        ...(filter.aggregate ? { aggregateId: filter.aggregate } : {}),
+        ...(filter.aggregate ? { queueKey: queueKeyOf(Buffer.from(filter.aggregate, 'utf8')) } : {}),
       },
       orderBy: [{ consumerGroup: 'asc' }, { topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
       take: limit,
     });
   }
 
-  /** For these aggregates, the lowest waiting offset on this partition (absent: no queue). */
-  async queueHeads(group: string, topic: string, partition: number, aggregateIds: string[]): Promise<QueueHeads> {
-    if (aggregateIds.length === 0) return new Map();
-    const rows = await this.db.$queryRaw<{ aggregate_id: string; head: bigint }[]>`
-      SELECT aggregate_id, min("offset") AS head FROM dead_letter
+  /**
+   * Ids of the waiting rows that head their queue: no waiting row of the same group and queue
+   * sits before them in (topic, partition, offset). A row without a key is a queue of its own.
+   */
+  async headIds(): Promise<Set<string>> {
+    const rows = await this.db.$queryRaw<{ id: bigint }[]>`
+      SELECT d.id FROM dead_letter d
+      WHERE d.status = 'new' AND (d.queue_key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM dead_letter e
+        WHERE e.consumer_group = d.consumer_group AND e.queue_key = d.queue_key AND e.status = 'new'
+          AND (e.topic, e."partition", e."offset") < (d.topic, d."partition", d."offset")))`;
+    return new Set(rows.map((r) => r.id.toString()));
+  }
+
+  /** For these queues, the lowest waiting offset on this partition (absent: no queue). */
+  async queueHeads(group: string, topic: string, partition: number, queueKeys: string[]): Promise<QueueHeads> {
+    if (queueKeys.length === 0) return new Map();
+    const rows = await this.db.$queryRaw<{ queue_key: string; head: bigint }[]>`
+      SELECT queue_key, min("offset") AS head FROM dead_letter
       WHERE consumer_group = ${group} AND status = 'new' AND topic = ${topic} AND "partition" = ${partition}
-        AND aggregate_id = ANY(${aggregateIds}::text[])
-      GROUP BY aggregate_id`;
-    return new Map(rows.map((r) => [r.aggregate_id, BigInt(r.head)]));
+        AND queue_key = ANY(${queueKeys}::text[])
+      GROUP BY queue_key`;
+    return new Map(rows.map((r) => [r.queue_key, BigInt(r.head)]));
   }
 
   /**
@@ -113,18 +125,20 @@ export class DeadLetters {
   }
 
   /**
-   * Parks a record behind its aggregate's queue, if that queue still has a waiting record with
-   * a lower offset on the same partition. Returns false when the queue was released meanwhile:
-   * the caller applies the record itself.
+   * Parks a record behind its queue, if that queue still has a waiting record with a lower
+   * offset on the same partition. Returns false when the queue was released meanwhile (or the
+   * record has no key, so no queue): the caller applies the record itself.
    */
-  async parkBehind(request: ParkRequest & { aggregateId: string }): Promise<boolean> {
+  async parkBehind(request: ParkRequest): Promise<boolean> {
     const { record } = request;
+    const queueKey = queueOf(record);
+    if (queueKey === undefined) return false;
     return inTransaction(this.db, async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${queueLock(request.group, request.aggregateId)}))`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${queueLock(request.group, queueKey)}))`;
       const ahead = await tx.deadLetter.count({
         where: {
           consumerGroup: request.group,
-          aggregateId: request.aggregateId,
+          queueKey,
           status: 'new',
           topic: record.topic,
           partition: record.partition,
@@ -137,14 +151,19 @@ export class DeadLetters {
     });
   }
 
-  /** Runs `work` holding the aggregate queue's lock (releasing a queue, see replay.ts). */
-  async withQueueLock<T>(group: string, aggregateId: string, work: (tx: StreamerTx) => Promise<T>): Promise<T> {
+  /** Runs `work` holding the queue's lock (releasing a queue, see replay.ts). */
+  async withQueueLock<T>(group: string, queueKey: string, work: (tx: StreamerTx) => Promise<T>): Promise<T> {
     return inTransaction(this.db, async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${queueLock(group, aggregateId)}))`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${queueLock(group, queueKey)}))`;
       return work(tx);
     });
   }
 
+  /**
+   * Nothing here may fail because of the record's content (docs/guarantees.md): bytes go to
+   * bytea columns as they are, headers as base64, the queue is a digest, and every text column
+   * gets clipped text without NUL.
+   */
   private async insert(db: Pick<StreamerClient, 'deadLetter'>, r: ParkRequest): Promise<void> {
     const { record } = r;
     const eventId = r.eventId ?? record.headers.id;
@@ -158,8 +177,9 @@ export class DeadLetters {
           partition: record.partition,
           offset: BigInt(record.offset),
           messageKey: record.raw.key ? new Uint8Array(record.raw.key) : null,
-          aggregateId: r.aggregateId === undefined ? null : storable(r.aggregateId),
-          eventId: eventId !== undefined && UUID.test(eventId) ? eventId : null,
+          queueKey: queueOf(record) ?? null,
+          aggregateId: record.key === undefined ? null : storable(clip(record.key, 1000)),
+          eventId: eventId !== undefined && isUuid(eventId) ? eventId.toLowerCase() : null,
           eventType: eventType === undefined ? null : storable(eventType, 200),
           headers: encodeHeaders(record.raw.headers),
           value: record.value ? new Uint8Array(record.value) : null,

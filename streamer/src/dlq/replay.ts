@@ -44,11 +44,11 @@ async function markFailed(deps: ReplayDeps, row: DeadLetterRow, err: unknown): P
   return error;
 }
 
-/** The waiting record of the same aggregate queue with a lower (topic, partition, offset), if any. */
+/** The waiting record of the same queue with a lower (topic, partition, offset), if any. */
 async function aheadOf(deps: ReplayDeps, row: DeadLetterRow): Promise<bigint | undefined> {
   const rows = await deps.db.$queryRaw<{ id: bigint }[]>`
     SELECT id FROM dead_letter
-    WHERE consumer_group = ${row.consumerGroup} AND aggregate_id = ${row.aggregateId} AND status = 'new'
+    WHERE consumer_group = ${row.consumerGroup} AND queue_key = ${row.queueKey} AND status = 'new'
       AND (topic, "partition", "offset") < (${row.topic}, ${row.partition}, ${row.offset})
     ORDER BY topic, "partition", "offset" LIMIT 1`;
   return rows[0]?.id;
@@ -74,7 +74,7 @@ export async function actOnDeadLetter(
   const row = await deps.db.deadLetter.findUnique({ where: { id } });
   if (!row) throw new DeadLetterError(`no dead letter #${id}`);
   if (row.status !== 'new') throw new DeadLetterError(`dead letter #${id} is already ${row.status}`);
-  if (row.aggregateId) {
+  if (row.queueKey) {
     const ahead = await aheadOf(deps, row);
     if (ahead !== undefined)
       throw new DeadLetterError(
@@ -92,14 +92,14 @@ export async function actOnDeadLetter(
   await settle(deps, id, action === 'replay' ? 'replayed' : 'discarded');
 
   const released: bigint[] = [];
-  if (!row.aggregateId) return { id, action, ok: true, released };
-  const aggregateId = row.aggregateId;
+  if (!row.queueKey) return { id, action, ok: true, released };
+  const queueKey = row.queueKey;
   for (;;) {
     // Read the next parked record under the queue lock, so a consumer parking behind the
     // queue at this moment either lands before this read or sees the queue empty.
-    const next = await deps.deadLetters.withQueueLock(row.consumerGroup, aggregateId, (tx) =>
+    const next = await deps.deadLetters.withQueueLock(row.consumerGroup, queueKey, (tx) =>
       tx.deadLetter.findFirst({
-        where: { consumerGroup: row.consumerGroup, aggregateId, status: 'new' },
+        where: { consumerGroup: row.consumerGroup, queueKey, status: 'new' },
         orderBy: [{ topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
       }),
     );

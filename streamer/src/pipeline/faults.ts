@@ -29,13 +29,63 @@ export class BatchAbandonedError extends Error {
 }
 
 /**
- * SQLSTATE classes that depend on the data, not on the server's state: 22 data exception
- * (a value out of range, invalid text), 23 integrity constraint violation (a CHECK failing),
- * P0 raised by PL/pgSQL (a trigger refusing a row). Everything else (connection, 08; resources,
- * 53; operator intervention and timeouts, 57; serialization and deadlock, 40; lock timeout,
- * 55P03; a missing table after a bad deploy, 42) is about the server or our code: it waits.
+ * Every SQLSTATE class PostgreSQL defines, sorted by what it says (docs/guarantees.md):
+ * - `poison`: the data of this record makes the statement fail, and would again on any retry
+ *   (a value out of range, a CHECK, a trigger refusing the row, an index row too large);
+ * - `wait`: the server, the connection, the schema or our own code is at fault, not the record
+ *   (a deploy, a restart, a timeout, a lock, a full disk); a fix or time makes the retry pass.
+ * A class missing from this table waits too: an unknown cause must never park a valid event.
  */
-const DETERMINISTIC_SQLSTATE = /^(22|23|P0)/;
+export const SQLSTATE_CLASSES: Readonly<Record<string, { kind: 'poison' | 'wait'; what: string }>> = {
+  '00': { kind: 'wait', what: 'successful completion (not an error)' },
+  '01': { kind: 'wait', what: 'warning' },
+  '02': { kind: 'wait', what: 'no data' },
+  '03': { kind: 'wait', what: 'SQL statement not yet complete' },
+  '08': { kind: 'wait', what: 'connection exception' },
+  '09': { kind: 'wait', what: 'triggered action exception' },
+  '0A': { kind: 'wait', what: 'feature not supported (our SQL)' },
+  '0B': { kind: 'wait', what: 'invalid transaction initiation' },
+  '0F': { kind: 'wait', what: 'locator exception' },
+  '0L': { kind: 'wait', what: 'invalid grantor' },
+  '0P': { kind: 'wait', what: 'invalid role specification' },
+  '0Z': { kind: 'wait', what: 'diagnostics exception' },
+  '20': { kind: 'wait', what: 'case not found (our SQL)' },
+  '21': { kind: 'poison', what: 'cardinality violation (the record repeats a row)' },
+  '22': { kind: 'poison', what: 'data exception (a value out of range, invalid text)' },
+  '23': { kind: 'poison', what: 'integrity constraint violation (a CHECK failing)' },
+  '24': { kind: 'wait', what: 'invalid cursor state' },
+  '25': { kind: 'wait', what: 'invalid transaction state (read-only standby after a failover)' },
+  '26': { kind: 'wait', what: 'invalid SQL statement name' },
+  '27': { kind: 'poison', what: 'triggered data change violation' },
+  '28': { kind: 'wait', what: 'invalid authorization (credentials, pg_hba)' },
+  '2B': { kind: 'wait', what: 'dependent privilege descriptors still exist' },
+  '2D': { kind: 'wait', what: 'invalid transaction termination' },
+  '2F': { kind: 'wait', what: 'SQL routine exception' },
+  '34': { kind: 'wait', what: 'invalid cursor name' },
+  '38': { kind: 'wait', what: 'external routine exception' },
+  '39': { kind: 'wait', what: 'external routine invocation exception' },
+  '3B': { kind: 'wait', what: 'savepoint exception' },
+  '3D': { kind: 'wait', what: 'invalid catalog name (the database is missing)' },
+  '3F': { kind: 'wait', what: 'invalid schema name' },
+  '40': { kind: 'wait', what: 'transaction rollback (serialization failure, deadlock)' },
+  '42': { kind: 'wait', what: 'syntax error or access rule violation (a bad deploy, a missing grant)' },
+  '44': { kind: 'poison', what: 'WITH CHECK OPTION violation' },
+  '53': { kind: 'wait', what: 'insufficient resources (disk full, out of memory, too many connections)' },
+  '54': { kind: 'poison', what: 'program limit exceeded (an index row or a value too large)' },
+  '55': { kind: 'wait', what: 'object not in prerequisite state (lock not available)' },
+  '57': { kind: 'wait', what: 'operator intervention (shutdown, statement timeout, cancel)' },
+  '58': { kind: 'wait', what: 'system error (I/O)' },
+  '72': { kind: 'wait', what: 'snapshot failure' },
+  F0: { kind: 'wait', what: 'configuration file error' },
+  HV: { kind: 'wait', what: 'foreign data wrapper error' },
+  P0: { kind: 'poison', what: 'PL/pgSQL raise (a trigger refusing the row)' },
+  XX: { kind: 'wait', what: 'internal error (a crash or corruption on the server)' },
+};
+
+/** How a SQLSTATE is sorted: its class's kind; unknown classes and a missing SQLSTATE wait. */
+export function sqlStateKind(sqlState: string | undefined): 'poison' | 'wait' {
+  return (sqlState === undefined ? undefined : SQLSTATE_CLASSES[sqlState.slice(0, 2)])?.kind ?? 'wait';
+}
 
 /** Kafka group errors that mean "this member's batch is no longer its own". */
 const REBALANCE_TYPES = new Set([
@@ -57,8 +107,7 @@ export function classify(err: unknown): Fault {
 
   const postgres = postgresErrorOf(err);
   if (postgres) {
-    if (postgres.sqlState !== undefined && DETERMINISTIC_SQLSTATE.test(postgres.sqlState))
-      return { kind: 'poison', reason };
+    if (sqlStateKind(postgres.sqlState) === 'poison') return { kind: 'poison', reason };
     return { kind: 'wait', dependency: 'postgres', reason };
   }
   if (isRedisError(err)) return { kind: 'wait', dependency: 'redis', reason };

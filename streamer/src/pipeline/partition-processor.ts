@@ -8,7 +8,7 @@ import { handledAlready } from '../inbox/inbox';
 import type { BackoffStrategy } from '../strategies/backoff';
 import { decodeRecord } from './decode';
 import { BatchAbandonedError, classify, messageOf, type Dependency } from './faults';
-import { aggregateOf, offsetOf, recordLogFields, type ConsumedRecord } from './record';
+import { offsetOf, queueOf, recordLogFields, type ConsumedRecord } from './record';
 
 export interface BatchResult {
   applied: CommerceEvent[];
@@ -120,20 +120,19 @@ export class PartitionProcessor {
 
     const decoded = await Promise.all(records.map((r) => decodeRecord(this.o.codec, r)));
     const parkedBefore = await deadLetters.parkedOffsets(group, topic, partition, offsetOf(first), offsetOf(last));
-    const aggregates = [...new Set(records.map(aggregateOf).filter((a): a is string => a !== undefined))];
-    const heads = await deadLetters.queueHeads(group, topic, partition, aggregates);
+    const queues = [...new Set(records.map(queueOf).filter((q): q is string => q !== undefined))];
+    const heads = await deadLetters.queueHeads(group, topic, partition, queues);
     const result = emptyResult();
     let pending: Pending[] = [];
 
     for (const item of decoded) {
       if (parkedBefore.has(item.record.offset)) continue;
-      const aggregateId = aggregateOf(item.record);
       if (!item.ok) {
         // Everything before it first: parking must never overtake an earlier record.
         await this.applyInOrder(pending, heads, result, ctx);
         pending = [];
         this.o.log.warn({ ...recordLogFields(item.record), error: item.error }, 'poison record parked');
-        await this.park(item.record, aggregateId, undefined, item.error, 1, heads);
+        await this.park(item.record, undefined, item.error, 1, heads);
         result.parked += 1;
         ctx.handledThrough?.(item.record.offset);
         continue;
@@ -179,7 +178,7 @@ export class PartitionProcessor {
           { ...recordLogFields(item.record, item.event), error },
           'event failed on every attempt; parked',
         );
-        await this.park(item.record, item.event.aggregateId, item.event, error, this.o.maxAttempts, heads);
+        await this.park(item.record, item.event, error, this.o.maxAttempts, heads);
         result.parked += 1;
       }
       ctx.handledThrough?.(item.record.offset);
@@ -213,8 +212,9 @@ export class PartitionProcessor {
    */
   private async parkedBehind(item: Pending, heads: QueueHeads, result: BatchResult): Promise<boolean> {
     const aggregateId = item.event.aggregateId;
-    const head = heads.get(aggregateId);
-    if (head === undefined || head >= offsetOf(item.record)) return false;
+    const queue = queueOf(item.record);
+    const head = queue === undefined ? undefined : heads.get(queue);
+    if (queue === undefined || head === undefined || head >= offsetOf(item.record)) return false;
     const group = this.o.handler.group;
     if ((await handledAlready(this.o.db, group, [item.event.eventId])).size > 0) {
       result.duplicates.push(item.event);
@@ -223,14 +223,13 @@ export class PartitionProcessor {
     const parked = await this.o.deadLetters.parkBehind({
       group,
       record: item.record,
-      aggregateId,
       eventId: item.event.eventId,
       eventType: item.event.eventType,
       error: `parked behind an earlier dead letter of aggregate ${aggregateId} (offset ${head})`,
       attempts: 0,
     });
     if (!parked) {
-      heads.delete(aggregateId); // an operator released the queue meanwhile: apply it ourselves
+      heads.delete(queue); // an operator released the queue meanwhile: apply it ourselves
       return false;
     }
     this.o.log.info(recordLogFields(item.record, item.event), 'parked behind its aggregate queue');
@@ -241,7 +240,6 @@ export class PartitionProcessor {
 
   private async park(
     record: ConsumedRecord,
-    aggregateId: string | undefined,
     event: CommerceEvent | undefined,
     error: string,
     attempts: number,
@@ -250,13 +248,13 @@ export class PartitionProcessor {
     await this.o.deadLetters.park({
       group: this.o.handler.group,
       record,
-      aggregateId,
       eventId: event?.eventId,
       eventType: event?.eventType,
       error,
       attempts,
     });
-    if (aggregateId !== undefined && !heads.has(aggregateId)) heads.set(aggregateId, offsetOf(record));
+    const queue = queueOf(record);
+    if (queue !== undefined && !heads.has(queue)) heads.set(queue, offsetOf(record));
     this.o.hooks?.onParked?.(record.topic, 1);
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CommerceEvent } from '@outbox/events';
 import type { KafkaMessage } from 'kafkajs';
 
@@ -79,8 +80,24 @@ export function fromRaw(
   };
 }
 
-/** The aggregate a record belongs to: its key, by contract (key = aggregateId). */
-export const aggregateOf = (record: ConsumedRecord): string | undefined => record.key;
+/**
+ * The dead-letter queue a record belongs to: a fixed-size digest (SHA-256, hex) of its key's
+ * bytes. By contract the key is the aggregate id, so a valid event's queue is its aggregate's;
+ * a key of any length or bytes still has a queue that fits an index. No key: no queue.
+ */
+export const queueOf = (record: ConsumedRecord): string | undefined =>
+  record.raw.key === null ? undefined : queueKeyOf(record.raw.key);
+
+export const queueKeyOf = (keyBytes: Buffer): string => createHash('sha256').update(keyBytes).digest('hex');
+
+/** Every value of one header, in order, as text (null: present without a value). */
+export const headerTexts = (record: ConsumedRecord, name: string): (string | null)[] =>
+  record.raw.headers.filter((h) => h.name === name).map((h) => (h.value === null ? null : textOf(h.value)));
+
+/** Text cut to a length fit for a log line or an error message (a key can be a megabyte). */
+export function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length} chars)`;
+}
 
 export const describe = (r: ConsumedRecord): string => `${r.topic}/${r.partition}@${r.offset}`;
 
@@ -91,11 +108,13 @@ export const offsetOf = (r: ConsumedRecord): bigint => BigInt(r.offset);
  * The fields of every log line about a record: who (eventId, eventType, aggregateId) and
  * where (topic, partition, offset). Never the value bytes.
  */
+const clipped = (text: string | undefined): string | undefined => (text === undefined ? undefined : clip(text));
+
 export function recordLogFields(record: ConsumedRecord, event?: CommerceEvent) {
   return {
-    eventId: event?.eventId ?? record.headers.id,
-    eventType: event?.eventType ?? record.headers.eventType,
-    aggregateId: event?.aggregateId ?? record.key,
+    eventId: event?.eventId ?? clipped(record.headers.id),
+    eventType: event?.eventType ?? clipped(record.headers.eventType),
+    aggregateId: event?.aggregateId ?? clipped(record.key),
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,

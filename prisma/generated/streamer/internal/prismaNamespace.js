@@ -137,6 +137,7 @@ exports.DeadLetterScalarFieldEnum = {
     partition: 'partition',
     offset: 'offset',
     messageKey: 'messageKey',
+    queueKey: 'queueKey',
     aggregateId: 'aggregateId',
     eventId: 'eventId',
     eventType: 'eventType',

@@ -709,6 +709,7 @@ export const DeadLetterScalarFieldEnum = {
   partition: 'partition',
   offset: 'offset',
   messageKey: 'messageKey',
+  queueKey: 'queueKey',
   aggregateId: 'aggregateId',
   eventId: 'eventId',
   eventType: 'eventType',

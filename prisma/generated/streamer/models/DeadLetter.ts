@@ -48,6 +48,7 @@ export type DeadLetterMinAggregateOutputType = {
   partition: number | null
   offset: bigint | null
   messageKey: runtime.Bytes | null
+  queueKey: string | null
   aggregateId: string | null
   eventId: string | null
   eventType: string | null
@@ -68,6 +69,7 @@ export type DeadLetterMaxAggregateOutputType = {
   partition: number | null
   offset: bigint | null
   messageKey: runtime.Bytes | null
+  queueKey: string | null
   aggregateId: string | null
   eventId: string | null
   eventType: string | null
@@ -88,6 +90,7 @@ export type DeadLetterCountAggregateOutputType = {
   partition: number
   offset: number
   messageKey: number
+  queueKey: number
   aggregateId: number
   eventId: number
   eventType: number
@@ -125,6 +128,7 @@ export type DeadLetterMinAggregateInputType = {
   partition?: true
   offset?: true
   messageKey?: true
+  queueKey?: true
   aggregateId?: true
   eventId?: true
   eventType?: true
@@ -145,6 +149,7 @@ export type DeadLetterMaxAggregateInputType = {
   partition?: true
   offset?: true
   messageKey?: true
+  queueKey?: true
   aggregateId?: true
   eventId?: true
   eventType?: true
@@ -165,6 +170,7 @@ export type DeadLetterCountAggregateInputType = {
   partition?: true
   offset?: true
   messageKey?: true
+  queueKey?: true
   aggregateId?: true
   eventId?: true
   eventType?: true
@@ -273,6 +279,7 @@ export type DeadLetterGroupByOutputType = {
   partition: number
   offset: bigint
   messageKey: runtime.Bytes | null
+  queueKey: string | null
   aggregateId: string | null
   eventId: string | null
   eventType: string | null
@@ -317,6 +324,7 @@ export type DeadLetterWhereInput = {
   partition?: Prisma.IntFilter<"DeadLetter"> | number
   offset?: Prisma.BigIntFilter<"DeadLetter"> | bigint | number
   messageKey?: Prisma.BytesNullableFilter<"DeadLetter"> | runtime.Bytes | null
+  queueKey?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
   aggregateId?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
   eventId?: Prisma.UuidNullableFilter<"DeadLetter"> | string | null
   eventType?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
@@ -338,6 +346,7 @@ export type DeadLetterOrderByWithRelationInput = {
   partition?: Prisma.SortOrder
   offset?: Prisma.SortOrder
   messageKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  queueKey?: Prisma.SortOrderInput | Prisma.SortOrder
   aggregateId?: Prisma.SortOrderInput | Prisma.SortOrder
   eventId?: Prisma.SortOrderInput | Prisma.SortOrder
   eventType?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -363,6 +372,7 @@ export type DeadLetterWhereUniqueInput = Prisma.AtLeast<{
   partition?: Prisma.IntFilter<"DeadLetter"> | number
   offset?: Prisma.BigIntFilter<"DeadLetter"> | bigint | number
   messageKey?: Prisma.BytesNullableFilter<"DeadLetter"> | runtime.Bytes | null
+  queueKey?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
   aggregateId?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
   eventId?: Prisma.UuidNullableFilter<"DeadLetter"> | string | null
   eventType?: Prisma.StringNullableFilter<"DeadLetter"> | string | null
@@ -384,6 +394,7 @@ export type DeadLetterOrderByWithAggregationInput = {
   partition?: Prisma.SortOrder
   offset?: Prisma.SortOrder
   messageKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  queueKey?: Prisma.SortOrderInput | Prisma.SortOrder
   aggregateId?: Prisma.SortOrderInput | Prisma.SortOrder
   eventId?: Prisma.SortOrderInput | Prisma.SortOrder
   eventType?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -413,6 +424,7 @@ export type DeadLetterScalarWhereWithAggregatesInput = {
   partition?: Prisma.IntWithAggregatesFilter<"DeadLetter"> | number
   offset?: Prisma.BigIntWithAggregatesFilter<"DeadLetter"> | bigint | number
   messageKey?: Prisma.BytesNullableWithAggregatesFilter<"DeadLetter"> | runtime.Bytes | null
+  queueKey?: Prisma.StringNullableWithAggregatesFilter<"DeadLetter"> | string | null
   aggregateId?: Prisma.StringNullableWithAggregatesFilter<"DeadLetter"> | string | null
   eventId?: Prisma.UuidNullableWithAggregatesFilter<"DeadLetter"> | string | null
   eventType?: Prisma.StringNullableWithAggregatesFilter<"DeadLetter"> | string | null
@@ -434,6 +446,7 @@ export type DeadLetterCreateInput = {
   partition: number
   offset: bigint | number
   messageKey?: runtime.Bytes | null
+  queueKey?: string | null
   aggregateId?: string | null
   eventId?: string | null
   eventType?: string | null
@@ -455,6 +468,7 @@ export type DeadLetterUncheckedCreateInput = {
   partition: number
   offset: bigint | number
   messageKey?: runtime.Bytes | null
+  queueKey?: string | null
   aggregateId?: string | null
   eventId?: string | null
   eventType?: string | null
@@ -476,6 +490,7 @@ export type DeadLetterUpdateInput = {
   partition?: Prisma.IntFieldUpdateOperationsInput | number
   offset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   messageKey?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  queueKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   aggregateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -497,6 +512,7 @@ export type DeadLetterUncheckedUpdateInput = {
   partition?: Prisma.IntFieldUpdateOperationsInput | number
   offset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   messageKey?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  queueKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   aggregateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -518,6 +534,7 @@ export type DeadLetterCreateManyInput = {
   partition: number
   offset: bigint | number
   messageKey?: runtime.Bytes | null
+  queueKey?: string | null
   aggregateId?: string | null
   eventId?: string | null
   eventType?: string | null
@@ -539,6 +556,7 @@ export type DeadLetterUpdateManyMutationInput = {
   partition?: Prisma.IntFieldUpdateOperationsInput | number
   offset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   messageKey?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  queueKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   aggregateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -560,6 +578,7 @@ export type DeadLetterUncheckedUpdateManyInput = {
   partition?: Prisma.IntFieldUpdateOperationsInput | number
   offset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   messageKey?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  queueKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   aggregateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   eventType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -588,6 +607,7 @@ export type DeadLetterCountOrderByAggregateInput = {
   partition?: Prisma.SortOrder
   offset?: Prisma.SortOrder
   messageKey?: Prisma.SortOrder
+  queueKey?: Prisma.SortOrder
   aggregateId?: Prisma.SortOrder
   eventId?: Prisma.SortOrder
   eventType?: Prisma.SortOrder
@@ -616,6 +636,7 @@ export type DeadLetterMaxOrderByAggregateInput = {
   partition?: Prisma.SortOrder
   offset?: Prisma.SortOrder
   messageKey?: Prisma.SortOrder
+  queueKey?: Prisma.SortOrder
   aggregateId?: Prisma.SortOrder
   eventId?: Prisma.SortOrder
   eventType?: Prisma.SortOrder
@@ -636,6 +657,7 @@ export type DeadLetterMinOrderByAggregateInput = {
   partition?: Prisma.SortOrder
   offset?: Prisma.SortOrder
   messageKey?: Prisma.SortOrder
+  queueKey?: Prisma.SortOrder
   aggregateId?: Prisma.SortOrder
   eventId?: Prisma.SortOrder
   eventType?: Prisma.SortOrder
@@ -685,6 +707,7 @@ export type DeadLetterSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   partition?: boolean
   offset?: boolean
   messageKey?: boolean
+  queueKey?: boolean
   aggregateId?: boolean
   eventId?: boolean
   eventType?: boolean
@@ -706,6 +729,7 @@ export type DeadLetterSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   partition?: boolean
   offset?: boolean
   messageKey?: boolean
+  queueKey?: boolean
   aggregateId?: boolean
   eventId?: boolean
   eventType?: boolean
@@ -727,6 +751,7 @@ export type DeadLetterSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   partition?: boolean
   offset?: boolean
   messageKey?: boolean
+  queueKey?: boolean
   aggregateId?: boolean
   eventId?: boolean
   eventType?: boolean
@@ -748,6 +773,7 @@ export type DeadLetterSelectScalar = {
   partition?: boolean
   offset?: boolean
   messageKey?: boolean
+  queueKey?: boolean
   aggregateId?: boolean
   eventId?: boolean
   eventType?: boolean
@@ -762,7 +788,7 @@ export type DeadLetterSelectScalar = {
   publishError?: boolean
 }
 
-export type DeadLetterOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerGroup" | "topic" | "partition" | "offset" | "messageKey" | "aggregateId" | "eventId" | "eventType" | "headers" | "value" | "error" | "attempts" | "status" | "createdAt" | "updatedAt" | "publishedAt" | "publishError", ExtArgs["result"]["deadLetter"]>
+export type DeadLetterOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerGroup" | "topic" | "partition" | "offset" | "messageKey" | "queueKey" | "aggregateId" | "eventId" | "eventType" | "headers" | "value" | "error" | "attempts" | "status" | "createdAt" | "updatedAt" | "publishedAt" | "publishError", ExtArgs["result"]["deadLetter"]>
 
 export type $DeadLetterPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "DeadLetter"
@@ -774,6 +800,14 @@ export type $DeadLetterPayload<ExtArgs extends runtime.Types.Extensions.Internal
     partition: number
     offset: bigint
     messageKey: runtime.Bytes | null
+    /**
+     * The queue this record waits in: SHA-256 (hex) of the key's bytes; NULL when the key is null.
+     * CHECK (queue_key ~ '^[0-9a-f]{64}$').
+     */
+    queueKey: string | null
+    /**
+     * The key as text for people (cut to a readable length); not an identity.
+     */
     aggregateId: string | null
     eventId: string | null
     eventType: string | null
@@ -1221,6 +1255,7 @@ export interface DeadLetterFieldRefs {
   readonly partition: Prisma.FieldRef<"DeadLetter", 'Int'>
   readonly offset: Prisma.FieldRef<"DeadLetter", 'BigInt'>
   readonly messageKey: Prisma.FieldRef<"DeadLetter", 'Bytes'>
+  readonly queueKey: Prisma.FieldRef<"DeadLetter", 'String'>
   readonly aggregateId: Prisma.FieldRef<"DeadLetter", 'String'>
   readonly eventId: Prisma.FieldRef<"DeadLetter", 'String'>
   readonly eventType: Prisma.FieldRef<"DeadLetter", 'String'>
