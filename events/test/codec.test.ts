@@ -12,24 +12,24 @@ import {
 import { deleteSubject, registryHttp, registryUrl, uniquePrefix } from './helpers';
 
 const examples: { [T in EventType]: EventOf<T> } = {
-  PRODUCT_LIKED: newEvent('PRODUCT_LIKED', 'product-1', { memberId: 'member-1' }),
-  PRODUCT_UNLIKED: newEvent('PRODUCT_UNLIKED', 'product-1', { memberId: 'member-1' }),
-  PRODUCT_VIEWED: newEvent('PRODUCT_VIEWED', 'product-2', { memberId: null }),
-  STOCK_DECREASED: newEvent('STOCK_DECREASED', 'product-3', { quantity: 2, remainingStock: 0, orderId: 'order-1' }),
-  STOCK_INCREASED: newEvent('STOCK_INCREASED', 'product-3', { quantity: 2, remainingStock: 2, orderId: 'order-1' }),
-  ORDER_CREATED: newEvent('ORDER_CREATED', 'order-1', {
+  PRODUCT_LIKED: newEvent('PRODUCT_LIKED', '00000000-0000-4000-8000-000000000001', { memberId: 'member-1' }),
+  PRODUCT_UNLIKED: newEvent('PRODUCT_UNLIKED', '00000000-0000-4000-8000-000000000001', { memberId: 'member-1' }),
+  PRODUCT_VIEWED: newEvent('PRODUCT_VIEWED', '00000000-0000-4000-8000-000000000002', { memberId: null }),
+  STOCK_DECREASED: newEvent('STOCK_DECREASED', '00000000-0000-4000-8000-000000000003', { quantity: 2, remainingStock: 0, orderId: '00000000-0000-4000-8000-000000000004' }),
+  STOCK_INCREASED: newEvent('STOCK_INCREASED', '00000000-0000-4000-8000-000000000003', { quantity: 2, remainingStock: 2, orderId: '00000000-0000-4000-8000-000000000004' }),
+  ORDER_CREATED: newEvent('ORDER_CREATED', '00000000-0000-4000-8000-000000000004', {
     memberId: 'member-1',
     items: [
-      { productId: 'product-3', quantity: 2, unitPrice: 1500 },
-      { productId: 'product-4', quantity: 1, unitPrice: 999 },
+      { productId: '00000000-0000-4000-8000-000000000003', quantity: 2, unitPrice: 1500 },
+      { productId: '00000000-0000-4000-8000-000000000005', quantity: 1, unitPrice: 999 },
     ],
     totalAmount: 3999,
   }),
-  COUPON_USED: newEvent('COUPON_USED', 'order-1', { couponId: 'coupon-1', memberId: 'member-1', discount: 500 }),
-  PAYMENT_COMPLETED: newEvent('PAYMENT_COMPLETED', 'order-1', { amount: 3499 }),
-  PAYMENT_FAILED: newEvent('PAYMENT_FAILED', 'order-2', {
+  COUPON_USED: newEvent('COUPON_USED', '00000000-0000-4000-8000-000000000004', { couponId: '00000000-0000-4000-8000-000000000006', memberId: 'member-1', discount: 500 }),
+  PAYMENT_COMPLETED: newEvent('PAYMENT_COMPLETED', '00000000-0000-4000-8000-000000000004', { amount: 3499 }),
+  PAYMENT_FAILED: newEvent('PAYMENT_FAILED', '00000000-0000-4000-8000-000000000007', {
     reason: 'card declined',
-    items: [{ productId: 'product-3', quantity: 2 }],
+    items: [{ productId: '00000000-0000-4000-8000-000000000003', quantity: 2 }],
   }),
 };
 
@@ -156,7 +156,7 @@ describe('EventCodec against the real registry', () => {
       const at = new Date('2026-01-02T03:04:05.678Z');
       const event = newEvent(
         'STOCK_DECREASED',
-        'product-9',
+        '00000000-0000-4000-8000-000000000008',
         { quantity: 1, remainingStock: 4, orderId: 'o-9' },
         { occurredAt: at },
       );
@@ -164,7 +164,7 @@ describe('EventCodec against the real registry', () => {
         eventId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
         eventType: 'STOCK_DECREASED',
         aggregateType: 'catalog',
-        aggregateId: 'product-9',
+        aggregateId: '00000000-0000-4000-8000-000000000008',
         occurredAt: at.getTime(),
         schemaVersion: 1,
         quantity: 1,
@@ -172,13 +172,13 @@ describe('EventCodec against the real registry', () => {
         orderId: 'o-9',
       });
       const eventId = '0b6f2c1e-4d3a-4f5b-8c7d-9e0f1a2b3c4d';
-      expect(newEvent('PAYMENT_COMPLETED', 'order-9', { amount: 1 }, { eventId }).eventId).toBe(eventId);
+      expect(newEvent('PAYMENT_COMPLETED', '00000000-0000-4000-8000-000000000009', { amount: 1 }, { eventId }).eventId).toBe(eventId);
       // @ts-expect-error the fields must match the event type (quantity is not a field of PRODUCT_LIKED)
-      newEvent('PRODUCT_LIKED', 'product-1', { memberId: 'm', quantity: 1 });
+      newEvent('PRODUCT_LIKED', '00000000-0000-4000-8000-000000000001', { memberId: 'm', quantity: 1 });
       // @ts-expect-error a field of the event type is missing
-      newEvent('PAYMENT_COMPLETED', 'order-1', {});
+      newEvent('PAYMENT_COMPLETED', '00000000-0000-4000-8000-000000000004', {});
       // @ts-expect-error a field has the wrong type
-      newEvent('PAYMENT_COMPLETED', 'order-1', { amount: '12' });
+      newEvent('PAYMENT_COMPLETED', '00000000-0000-4000-8000-000000000004', { amount: '12' });
       const withEnvelope = { couponId: 'c', memberId: 'm', discount: 1, eventId: 'x' };
       // envelope fields are options, not fields: refused at run time too (no excess-property check on a variable)
       expect(() => newEvent('COUPON_USED', 'o', withEnvelope)).toThrow(/eventId is an envelope field/);
@@ -288,7 +288,7 @@ describe('EventCodec against the real registry', () => {
       expect(v1Id).toBe(ids.get('PRODUCT_LIKED')); // content ids: same schema, same id
       const v2Id = await registerThrowaway(subject, v2);
       expect(v2Id).not.toBe(v1Id);
-      const event = newEvent('PRODUCT_LIKED', 'product-7', { memberId: 'member-7' });
+      const event = newEvent('PRODUCT_LIKED', '00000000-0000-4000-8000-000000000010', { memberId: 'member-7' });
       const bytes = await raw.encode(v2Id, { ...event, source: 'web' });
       const decoded = await new EventCodec(registryUrl).decode(bytes);
       expect(decoded.schemaId).toBe(v2Id);
