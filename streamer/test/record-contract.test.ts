@@ -67,8 +67,12 @@ describe('record contract: what a broker accepts but the pipeline must not apply
       attributes: 0,
     });
 
-  const asRecord = async (topic: string, offset: number, event: CommerceEvent, key: string | null = event.aggregateId) =>
-    record(topic, offset, key, await encodeUnchecked(event), { id: event.eventId, eventType: event.eventType });
+  const asRecord = async (
+    topic: string,
+    offset: number,
+    event: CommerceEvent,
+    key: string | null = event.aggregateId,
+  ) => record(topic, offset, key, await encodeUnchecked(event), { id: event.eventId, eventType: event.eventType });
 
   const parked = async (group: string) =>
     (await db.deadLetter.findMany({ where: { consumerGroup: group }, orderBy: { offset: 'asc' } })).map((r) => ({
@@ -151,8 +155,17 @@ describe('record contract: what a broker accepts but the pipeline must not apply
     const product = randomUUID();
     const upper = newEvent('PRODUCT_LIKED', product.toUpperCase(), { memberId: 'm' });
     const lowerKey = await asRecord('catalog-events', 1, upper, product);
-    const upperKey = await asRecord('catalog-events', 2, newEvent('PRODUCT_LIKED', product.toUpperCase(), { memberId: 'n' }));
-    const mismatch = await asRecord('catalog-events', 3, newEvent('PRODUCT_LIKED', product, { memberId: 'o' }), product.toUpperCase());
+    const upperKey = await asRecord(
+      'catalog-events',
+      2,
+      newEvent('PRODUCT_LIKED', product.toUpperCase(), { memberId: 'n' }),
+    );
+    const mismatch = await asRecord(
+      'catalog-events',
+      3,
+      newEvent('PRODUCT_LIKED', product, { memberId: 'o' }),
+      product.toUpperCase(),
+    );
     const result = await processor(group).process([lowerKey, upperKey, mismatch], boundedRun());
     expect(result.applied).toEqual([]);
     const errors = (await parked(group)).map((r) => r.error);
@@ -194,7 +207,8 @@ describe('error classification: every SQLSTATE class is sorted explicitly', () =
   });
 
   it('lists every class PostgreSQL defines', () => {
-    const documented = '00 01 02 03 08 09 0A 0B 0F 0L 0P 0Z 20 21 22 23 24 25 26 27 28 2B 2D 2F 34 38 39 3B 3D 3F 40 42 44 53 54 55 57 58 72 F0 HV P0 XX';
+    const documented =
+      '00 01 02 03 08 09 0A 0B 0F 0L 0P 0Z 20 21 22 23 24 25 26 27 28 2B 2D 2F 34 38 39 3B 3D 3F 40 42 44 53 54 55 57 58 72 F0 HV P0 XX';
     expect(Object.keys(SQLSTATE_CLASSES).sort()).toEqual(documented.split(' ').sort());
   });
 });
