@@ -1,11 +1,26 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { OrderService } from '../services/orders';
-import { CommonErrors, ErrorResponse, IdParams, MemberId, Money, Order, Text, Uuid } from './schemas';
+import { ORDER_AMOUNT_LIMIT } from '../amounts';
+import {
+  CommonErrors,
+  ErrorResponse,
+  IdempotencyKey,
+  IdParams,
+  MemberId,
+  Order,
+  OrderAmount,
+  Quantity,
+  Text,
+  Uuid,
+} from './schemas';
 
-const OrderHeaders = Type.Object({
-  'x-member-id': MemberId,
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' })),
-});
+const OrderHeaders = Type.Object({ 'x-member-id': MemberId, 'idempotency-key': Type.Optional(IdempotencyKey) });
+
+/** 422: the request is well formed, but cannot be honoured as it stands. */
+const UnprocessableResponse = {
+  ...ErrorResponse,
+  description: `IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used for a different request; AMOUNT_OUT_OF_RANGE: ${ORDER_AMOUNT_LIMIT} (nothing is written)`,
+};
 
 export const orderRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = async (app, { orders }) => {
   app.post(
@@ -14,19 +29,14 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = 
       schema: {
         tags: ['orders'],
         summary: 'Create an order (decreases stock atomically; honours Idempotency-Key)',
+        description: `Amounts are limited: ${ORDER_AMOUNT_LIMIT}. A larger order is refused with 422 AMOUNT_OUT_OF_RANGE.`,
         headers: OrderHeaders,
         body: Type.Object(
           {
-            items: Type.Array(
-              Type.Object(
-                { productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 1000 }) },
-                { additionalProperties: false },
-              ),
-              {
-                minItems: 1,
-                maxItems: 50,
-              },
-            ),
+            items: Type.Array(Type.Object({ productId: Uuid, quantity: Quantity }, { additionalProperties: false }), {
+              minItems: 1,
+              maxItems: 50,
+            }),
             couponId: Type.Optional(Uuid),
           },
           { additionalProperties: false },
@@ -36,7 +46,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = 
           ...CommonErrors,
           404: ErrorResponse,
           409: ErrorResponse,
-          422: ErrorResponse,
+          422: UnprocessableResponse,
         },
       },
     },
@@ -74,7 +84,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = 
             payment: Type.Object({
               id: Uuid,
               status: Type.String(),
-              amount: Money,
+              amount: OrderAmount,
               reason: Type.Union([Type.String(), Type.Null()]),
             }),
           }),

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PRODUCT_SORTS, type ProductService } from '../services/products';
-import { CommonErrors, ErrorResponse, IdParams, Money, Product, Text, Uuid } from './schemas';
+import { CommonErrors, ErrorResponse, IdParams, MemberId, Money, Product, Stock, Text, Uuid } from './schemas';
 
 export const productRoutes: FastifyPluginAsyncTypebox<{ products: ProductService }> = async (app, { products }) => {
   app.post(
@@ -13,7 +13,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<{ products: ProductService
           {
             name: Text({ minLength: 1, maxLength: 200 }),
             price: Money,
-            stock: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+            stock: Stock,
           },
           { additionalProperties: false },
         ),
@@ -81,9 +81,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<{ products: ProductService
         tags: ['products'],
         summary: 'Record a view (X-Member-Id optional) and its PRODUCT_VIEWED event',
         params: IdParams,
-        headers: Type.Object({
-          'x-member-id': Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
-        }),
+        headers: Type.Object({ 'x-member-id': Type.Optional(MemberId) }),
         response: {
           201: Type.Object({ viewId: Uuid, productId: Uuid }),
           ...CommonErrors,

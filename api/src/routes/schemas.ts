@@ -1,14 +1,38 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { StringOptions } from '@sinclair/typebox';
+import { EVENT_INT_MAX } from '../amounts';
 import { errorResponseSchema } from '../errors';
+import { CANONICAL_UUID } from '../plugins/validation';
 
 /** Schemas shared by several routes. */
-export const Uuid = Type.String({ format: 'uuid' });
+export const Uuid = Type.String({
+  format: 'uuid',
+  [CANONICAL_UUID]: true,
+  description: 'a UUID; accepted in any case, used and answered in lower case',
+});
 export const IdParams = Type.Object({ id: Uuid });
-export const MemberId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
+/** An opaque client string; a UUID among them is one identity in any spelling, so it is taken in lower case. */
+const ClientKey = (options: { maxLength: number; description: string }) =>
+  Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.:-]+$', [CANONICAL_UUID]: true, ...options });
+export const MemberId = ClientKey({
+  maxLength: 64,
+  description: 'the member; a UUID is taken in lower case, any other id as sent',
+});
+export const IdempotencyKey = ClientKey({
+  maxLength: 128,
+  description: 'a retry with the same key (per member) gets the first response; a UUID is taken in lower case',
+});
 /** Routes that act for a member require X-Member-Id (400 when missing). */
 export const MemberHeaders = Type.Object({ 'x-member-id': MemberId });
 export const Money = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'minor currency units' });
+export const Stock = Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'units in stock' });
+export const Quantity = Type.Integer({ minimum: 1, maximum: 1000, description: 'units of the product' });
+/** An order's total and its payment: the sum of its lines, at most what an event carries. */
+export const OrderAmount = Type.Integer({
+  minimum: 0,
+  maximum: EVENT_INT_MAX,
+  description: `minor currency units; at most ${EVENT_INT_MAX} (a 32-bit integer in the events)`,
+});
 export const ErrorResponse = errorResponseSchema;
 
 /**
@@ -44,12 +68,12 @@ export const Product = Type.Object({
   id: Uuid,
   name: Type.String(),
   price: Money,
-  stock: Type.Integer(),
+  stock: Stock,
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-export const OrderItem = Type.Object({ productId: Uuid, quantity: Type.Integer(), unitPrice: Money });
+export const OrderItem = Type.Object({ productId: Uuid, quantity: Quantity, unitPrice: Money });
 
 export const Order = Type.Object({
   id: Uuid,
@@ -57,7 +81,7 @@ export const Order = Type.Object({
   status: Type.String(),
   items: Type.Array(OrderItem),
   discount: Money,
-  totalAmount: Money,
+  totalAmount: OrderAmount,
   couponId: Type.Union([Uuid, Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
 });

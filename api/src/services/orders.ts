@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { commerce, type CommerceClient } from '@outbox/db';
 import { newEvent, type CommerceEvent } from '@outbox/events';
+import { checkedSubtotal, type PricedLine } from '../amounts';
 import { ApiError } from '../errors';
 import { apiTransaction } from '../db/client';
 import { insertOutboxRows, type OutboxRow, type OutboxWriter, type Tx } from '../outbox/outbox-writer';
@@ -160,11 +161,12 @@ export class OrderService {
         (SELECT discount FROM coupon) AS coupon_discount, (SELECT used FROM coupon) AS coupon_used
       FROM decreased d`;
     const byId = new Map(decreased.map((row) => [row.product_id, row]));
-    const lines: { productId: string; quantity: number; unitPrice: number; remainingStock: number }[] = [];
+    const lines: (PricedLine & { productId: string; remainingStock: number })[] = [];
     for (const item of sorted) {
-      const row = byId.get(item.productId.toLowerCase());
+      const row = byId.get(item.productId);
       if (!row) throw await this.notDecreased(tx, item);
       lines.push({
+        index: items.indexOf(item),
         productId: item.productId,
         quantity: item.quantity,
         unitPrice: row.price,
@@ -181,7 +183,8 @@ export class OrderService {
         throw new ApiError('COUPON_ALREADY_USED', `coupon ${couponId} was already used`, { couponId });
       discount = first.coupon_discount;
     }
-    const subtotal = lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+    // Refused before any event is encoded or row inserted; the transaction undoes the stock decrease.
+    const subtotal = checkedSubtotal(lines);
     const appliedDiscount = Math.min(discount, subtotal);
     const totalAmount = subtotal - appliedDiscount;
 
