@@ -36,6 +36,14 @@ describe('a member that lost its group membership', () => {
     });
   });
 
+  /** A paused process (a long GC, SIGSTOP): nothing runs, not even the heartbeat timer. */
+  const freeze = (ms: number): void => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      // busy: the event loop is blocked
+    }
+  };
+
   it('abandons the batch without committing, rejoins and applies it again', async () => {
     const kafka = kafkaClient('membership');
     const topic = `membership-${randomUUID()}`;
@@ -51,10 +59,13 @@ describe('a member that lost its group membership', () => {
       groupId: consumerGroup,
       topics: [topic],
       processor: {
-        // The first batch outlasts the session without a heartbeat; later ones are instant.
+        // The first batch freezes the process longer than the session; later ones are instant.
         async process(records: ConsumedRecord[]) {
           batches.push(records.map((r) => r.offset));
-          if (batches.length === 1) await sleep(SESSION_MS + 3000);
+          if (batches.length === 1) {
+            await sleep(100); // the fetch loop settles first
+            freeze(SESSION_MS + 3000);
+          }
           return { applied: [], duplicates: [], parked: 0, clamped: 0 };
         },
       },
@@ -86,6 +97,57 @@ describe('a member that lost its group membership', () => {
       expect(fatal).toEqual([]);
       // Delivered twice: the stalled member's commit was refused, the rejoined member got it again.
       expect(batches.filter((offsets) => offsets.includes('0')).length).toBeGreaterThanOrEqual(2);
+      expect(consumer.isMember()).toBe(true);
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 90_000);
+
+  it('keeps its membership while a batch waits on a dependency longer than the session (no redelivery)', async () => {
+    const kafka = kafkaClient('membership-wait');
+    const topic = `membership-wait-${randomUUID()}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const consumerGroup = `membership-wait-${randomUUID()}`;
+    const batches: string[][] = [];
+    const consumer = new GroupConsumer({
+      kafka,
+      groupId: consumerGroup,
+      topics: [topic],
+      processor: {
+        // A dependency call that hangs for twice the session (a Redis CLIENT PAUSE, a held
+        // lock): the event loop is free, nothing calls heartbeat() meanwhile.
+        async process(records: ConsumedRecord[]) {
+          batches.push(records.map((r) => r.offset));
+          if (batches.length === 1) await sleep(2 * SESSION_MS);
+          return { applied: [], duplicates: [], parked: 0, clamped: 0 };
+        },
+      },
+      metrics: createStreamerMetrics(),
+      log: pino({ level: 'silent' }),
+      sessionTimeoutMs: SESSION_MS,
+      partitionsConsumedConcurrently: 1,
+      onFatal: () => undefined,
+    });
+    try {
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 1, replicationFactor: stack.kafka.replicationFactor }],
+        waitForLeaders: true,
+      });
+      await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: `r${i}` })) });
+      await consumer.start();
+      const committed = async (): Promise<string | undefined> => {
+        const [entry] = await admin.fetchOffsets({ groupId: consumerGroup, topics: [topic] });
+        return entry?.partitions[0]?.offset;
+      };
+      await eventually('the batch committed', async () => ((await committed()) === '5' ? true : undefined));
+      // Delivered once: the member was never evicted, so nothing was redelivered or rejoined.
+      expect(batches.filter((offsets) => offsets.includes('0'))).toHaveLength(1);
       expect(consumer.isMember()).toBe(true);
     } finally {
       await consumer.stop();

@@ -26,6 +26,52 @@ class CommitRefusedError extends BatchAbandonedError {
   override name = 'CommitRefusedError';
 }
 
+/** How often a running batch heartbeats: twice per kafkajs heartbeat interval (a third of the session). */
+export const heartbeatTickMs = (sessionTimeoutMs: number): number => Math.max(200, Math.floor(sessionTimeoutMs / 6));
+
+/**
+ * Heartbeats on a timer for as long as a batch runs, so a batch that waits on a dependency
+ * call (a paused Redis, a held lock, a slow statement) stays in its group: the wait stays a
+ * wait, never an eviction (docs/guarantees.md). Each call still has its own bound (command,
+ * statement and lock timeouts), which turns a hung dependency into a visible wait. A heartbeat
+ * that finds the member gone (a rebalance) ends the batch at its next check.
+ */
+export class HeartbeatTicker {
+  private readonly timer: NodeJS.Timeout;
+  private inFlight: Promise<void> | undefined;
+  private lost: unknown;
+
+  constructor(
+    private readonly heartbeat: () => Promise<void>,
+    tickMs: number,
+    private readonly log: Logger,
+  ) {
+    this.timer = setInterval(() => void this.beat().catch(() => undefined), tickMs);
+    this.timer.unref();
+  }
+
+  /** One heartbeat (kafkajs sends at most one per interval); rethrows a lost membership. */
+  async beat(): Promise<void> {
+    if (this.lost !== undefined) throw this.lost;
+    this.inFlight ??= this.heartbeat()
+      .catch((err: unknown) => {
+        if (isMembershipLost(err)) this.lost = err;
+        else this.log.debug({ err }, 'heartbeat failed; the next tick tries again');
+      })
+      .finally(() => (this.inFlight = undefined));
+    await this.inFlight;
+    if (this.lost !== undefined) throw this.lost;
+  }
+
+  membershipLost(): boolean {
+    return this.lost !== undefined;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 /**
  * The transport layer: one kafkajs consumer per group. Partitions are processed
  * concurrently, records within a partition strictly in order; the offset is committed only
@@ -86,9 +132,16 @@ export class GroupConsumer {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (batch.messages.length === 0 || isStale() || this.stopping) return;
         this.inFlight += 1;
+        const ticker = new HeartbeatTicker(heartbeat, heartbeatTickMs(o.sessionTimeoutMs), o.log);
         try {
-          await this.handleBatch(batch, resolveOffset, heartbeat, () => isRunning() && !isStale() && !this.stopping);
+          await this.handleBatch(
+            batch,
+            resolveOffset,
+            () => ticker.beat(),
+            () => isRunning() && !isStale() && !this.stopping && !ticker.membershipLost(),
+          );
         } finally {
+          ticker.stop();
           this.inFlight -= 1;
           if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
         }
