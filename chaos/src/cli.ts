@@ -57,6 +57,8 @@ const program = new Command('chaos')
     range,
     [3_000, 8_000],
   )
+  .option('--odd-every <min-max>', 'seconds between two odd records of the hostile producer', range, [1_000, 3_000])
+  .option('--no-hostile', 'no hostile producer (odd records written straight into the topics)')
   .option('--readers <n>', 'concurrent readers of GET /products/:id (they fill the product cache)', positive, 2)
   .option(
     '--targets <list>',
@@ -87,6 +89,7 @@ const program = new Command('chaos')
       stormMemberMs: o.stormMember as [number, number],
       readers: o.readers as number,
       targets: o.targets as FaultTarget[],
+      oddEveryMs: o.hostile === false ? undefined : (o.oddEvery as [number, number]),
       log: (line) => console.log(line),
     });
     console.log(`\n${summarize(report)}`);

@@ -6,3 +6,4 @@ export { DEPENDENCY_TARGETS, FAULT_TARGETS, KILL_TARGETS } from './faults';
 export type { FaultPlan, FaultTarget } from './faults';
 export { Services } from './services';
 export { summarize } from './summary';
+export type { HostileCheck, HostileReport, OddRecord } from './hostile';

@@ -13,5 +13,7 @@ export interface ChaosOptions extends FaultPlan {
   /** Pause before each fault, drawn between [min, max]. */
   faultEveryMs: [number, number];
   targets: FaultTarget[];
+  /** Pause between two odd records of the hostile producer (hostile.ts); undefined: no hostile producer. */
+  oddEveryMs?: [number, number];
   log: (line: string) => void;
 }

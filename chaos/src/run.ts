@@ -14,6 +14,7 @@ import {
 import { ConnectClient, reachableConnectUrl } from '@outbox/connect';
 import { loadStatusConfig, pipelineStatus } from '@outbox/ops';
 import { allHeld, checkGuarantees, type CheckResults } from './checks';
+import { checkHostile, oddRecordsOf, type HostileCheck, type HostileReport } from './hostile';
 import { StreamerCounters } from './counters';
 import { currentLsn, Probe, waitCaptured } from './probe';
 import type { ReaderReport } from './reader';
@@ -34,9 +35,13 @@ export interface ChaosReport {
   kafkaRecords: number;
   /** Redeliveries the streamer's inbox skipped (its counter, summed over every streamer process). */
   inboxDuplicatesSkipped: number;
+  /** What the hostile producer sent, and which sends failed. */
+  hostileSends: HostileReport;
   faults: FaultRecord[];
   idleAfterMs: number;
   checks: CheckResults;
+  /** Odd records of the hostile producer: each parked once per group reading its topic, and copied. */
+  hostile: HostileCheck;
   /** The connector ran with exactly-once capture: then duplicateRecords must be 0. */
   exactlyOnceCapture: boolean;
   passed: boolean;
@@ -79,7 +84,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     o.log(`${o.products} products, groups ${groups.metrics} / ${groups.cacheInvalidation}, seed ${o.seed}`);
     const probe = new Probe(() => services.apiUrl, probeId, groups, loadStatusConfig().slotName);
 
-    const { workload, reads, faults } = await loadUnderFaults(o, services, counters, productIds, probe);
+    const { workload, reads, hostile, faults } = await loadUnderFaults(o, services, counters, productIds, probe);
     o.log(`workload stopped after ${workload.operations} operations; waiting for the pipeline to be idle`);
     const idleAfterMs = await waitIdle(groups);
     await counters.collect(services.streamer?.url);
@@ -94,6 +99,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       records,
       clampMetric: counters.clamped,
     });
+    const hostileCheck = await copiedToDlq(() => checkHostile(oddRecordsOf(records), groups));
     const [written] = await queryDb<{ n: string }>(
       'commerce',
       'SELECT count(*) AS n FROM outbox WHERE created_at >= $1',
@@ -110,12 +116,29 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       faults,
       idleAfterMs,
       checks,
+      hostile: hostileCheck,
+      hostileSends: hostile,
       exactlyOnceCapture: exactlyOnce,
-      passed: allHeld(checks, { exactlyOnce }),
+      passed: allHeld(checks, { exactlyOnce }) && hostileHeld(hostileCheck),
     };
   } finally {
     await services.stop();
   }
+}
+
+/** Every odd record parked once by each group that reads it, and copied to its `.dlq` topic. */
+function hostileHeld(h: HostileCheck): boolean {
+  return h.missing.length === 0 && h.parkedTwice === 0 && h.notCopied.length === 0;
+}
+
+/** The DLQ publisher copies parked records after they commit: give it time to catch up. */
+async function copiedToDlq(check: () => Promise<HostileCheck>): Promise<HostileCheck> {
+  let last = await check();
+  for (const until = Date.now() + 60_000; last.notCopied.some((c) => c.publishError === null) && Date.now() < until;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    last = await check();
+  }
+  return last;
 }
 
 /** Waits until the slot confirmed everything written and both groups have lag 0; returns how long that took. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runWorkload, seededRandom, type WorkloadReport } from '@outbox/e2e';
 import type { StreamerCounters } from './counters';
+import { runHostileProducer, type HostileReport } from './hostile';
 import { injectFault, type FaultContext, type FaultTarget } from './faults';
 import type { Probe } from './probe';
 import { runReaders, type ReaderReport } from './reader';
@@ -36,7 +37,7 @@ export async function loadUnderFaults(
   counters: StreamerCounters,
   productIds: string[],
   probe: Probe,
-): Promise<{ workload: WorkloadReport; reads: ReaderReport; faults: FaultRecord[] }> {
+): Promise<{ workload: WorkloadReport; reads: ReaderReport; hostile: HostileReport; faults: FaultRecord[] }> {
   const random = seededRandom(o.seed);
   const nextTarget = faultOrder(o.targets, random);
   const startedAt = Date.now();
@@ -62,6 +63,9 @@ export async function loadUnderFaults(
     seed: o.seed + 1,
     shouldStop: loadOver,
   });
+  const hostile: Promise<HostileReport> = o.oddEveryMs
+    ? runHostileProducer({ seed: o.seed + 2, everyMs: o.oddEveryMs, shouldStop: loadOver, log: o.log })
+    : Promise.resolve({ acknowledged: {}, failedSends: {} });
   const ctx: FaultContext = {
     services,
     counters,
@@ -81,10 +85,10 @@ export async function loadUnderFaults(
     }
   } catch (err) {
     aborted = true;
-    await Promise.allSettled([workload, reads]);
+    await Promise.allSettled([workload, reads, hostile]);
     throw err;
   }
-  return { workload: await workload, reads: await reads, faults };
+  return { workload: await workload, reads: await reads, hostile: await hostile, faults };
 }
 
 /** One fault, then the probe: how long until the target was back, and until new events reached their effect. */

@@ -1,4 +1,5 @@
 import type { CheckResults } from './checks';
+import type { HostileCheck } from './hostile';
 import type { ChaosReport, FaultRecord } from './run';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -7,7 +8,7 @@ const verdict = (ok: boolean): string => (ok ? 'ok  ' : 'FAIL');
 
 /** The run for a person: what was done, what was broken, and whether every guarantee held. */
 export function summarize(r: ChaosReport): string {
-  const out = [...whatWasDone(r), ...faultLines(r.faults), '', ...checkLines(r.checks)];
+  const out = [...whatWasDone(r), ...faultLines(r.faults), '', ...checkLines(r.checks), ...hostileLines(r.hostile)];
   out.push('', r.passed ? 'PASSED' : 'FAILED');
   return out.join('\n');
 }
@@ -67,6 +68,23 @@ function checkLines(c: CheckResults): string[] {
   );
   for (const s of c.staleCache.slice(0, LIST_LIMIT))
     out.push(`       ${s.productId}: row ${JSON.stringify(s.row)}, cached ${JSON.stringify(s.cached)}`);
+  return out;
+}
+
+function hostileLines(h: HostileCheck): string[] {
+  const parked = Object.entries(h.parked)
+    .map(([group, n]) => `${n} by ${group}`)
+    .join(', ');
+  const out = [
+    `${verdict(h.missing.length === 0 && h.parkedTwice === 0)} every odd record parked once by each group that reads it (${h.written} written; parked ${parked || 'none'}; ${h.missing.length} missing, ${h.parkedTwice} twice)`,
+  ];
+  for (const m of h.missing.slice(0, LIST_LIMIT))
+    out.push(`       ${m.kind} at ${m.topic}/${m.partition}@${m.offset} not parked by ${m.group}`);
+  out.push(
+    `${verdict(h.notCopied.length === 0)} every odd dead letter copied to its .dlq topic (${h.notCopied.length} not)`,
+  );
+  for (const c of h.notCopied.slice(0, LIST_LIMIT))
+    out.push(`       ${c.group} ${c.topic}@${c.offset}: ${c.publishError ?? 'not yet'}`);
   return out;
 }
 

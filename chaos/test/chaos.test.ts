@@ -30,6 +30,7 @@ describe('chaos (short)', () => {
       stormCycles: 2,
       stormMemberMs: [2_000, 3_000],
       targets: [...TARGETS],
+      oddEveryMs: [500, 1_500],
       log: (line) => lines.push(line),
     });
     // On failure the summary lists the products and events that differ.
@@ -43,6 +44,11 @@ describe('chaos (short)', () => {
     expect(report.checks.clamps.column ?? []).toEqual([]);
     expect(report.checks.clamps.metric ?? 0).toBe(0);
     expect(report.checks.staleCache).toEqual([]);
+    // The hostile producer's odd records: each parked once by each group that reads its topic.
+    expect(report.hostile.written).toBeGreaterThan(5);
+    expect(report.hostile.missing).toEqual([]);
+    expect(report.hostile.parkedTwice).toBe(0);
+    expect(report.hostile.notCopied).toEqual([]);
     expect(report.passed).toBe(true);
   });
 });
