@@ -77,7 +77,18 @@ for (const action of ['replay', 'discard'] as const) {
     .action(async (raw: string) => {
       const deps = await createStreamerDeps({ ...loadStreamerConfig(), logLevel: 'warn' });
       try {
-        const report = await actOnDeadLetter(deps, parseId(raw), action);
+        const report = await actOnDeadLetter(
+          {
+            ...deps,
+            onWait: (fault, attempt) =>
+              deps.log.warn(
+                { dependency: fault.dependency, attempt, reason: fault.reason },
+                'the release waits for a dependency',
+              ),
+          },
+          parseId(raw),
+          action,
+        );
         if (!report.ok) {
           console.error(`✗ #${report.id} failed again and stays parked: ${report.error}`);
           process.exitCode = 1;

@@ -1,14 +1,41 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StreamerClient } from '@outbox/db';
 import type { EventCodec } from '@outbox/events';
 import type { HandlerRegistry } from '../handlers/registry';
 import { decodeRecord } from '../pipeline/decode';
-import { recordOfRow, type DeadLetterRow, type DeadLetters } from './dead-letters';
+import { classify, messageOf, type Fault } from '../pipeline/faults';
+import { exponentialBackoff, type BackoffStrategy } from '../strategies/backoff';
+import { recordOfRow, storable, type DeadLetterRow, type DeadLetters } from './dead-letters';
 
 export interface ReplayDeps {
   db: Pick<StreamerClient, 'deadLetter' | '$queryRaw'>;
   codec: EventCodec;
   handlers: Pick<HandlerRegistry, 'forGroup'>;
   deadLetters: DeadLetters;
+  /** Pause before retrying a step a dependency failed (default: 100 ms doubling up to 5 s). */
+  backoff?: BackoffStrategy;
+  /** Told of each transient failure the release waits out (logs, the console). */
+  onWait?: (fault: Extract<Fault, { kind: 'wait' }>, attempt: number) => void;
+}
+
+const DEFAULT_BACKOFF = exponentialBackoff(100, 5000);
+
+/**
+ * Runs one step of an operator's act; a dependency that fails (a database or Redis blip, the
+ * registry away) is waited out with backoff, so a release always finishes what it started.
+ * What the record itself causes (poison) is thrown.
+ */
+async function waitingOut<T>(deps: ReplayDeps, step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (err) {
+      const fault = classify(err);
+      if (fault.kind !== 'wait' || err instanceof DeadLetterError) throw err;
+      deps.onWait?.(fault, attempt);
+      await sleep((deps.backoff ?? DEFAULT_BACKOFF)(attempt));
+    }
+  }
 }
 
 export interface ReplayReport {
@@ -36,12 +63,24 @@ async function applyRow(deps: ReplayDeps, row: DeadLetterRow): Promise<void> {
 }
 
 async function markFailed(deps: ReplayDeps, row: DeadLetterRow, err: unknown): Promise<string> {
-  const error = err instanceof Error ? err.message : String(err);
-  await deps.db.deadLetter.update({
-    where: { id: row.id },
-    data: { attempts: { increment: 1 }, error: error.replaceAll('\u0000', '\\0').slice(0, 4000) },
-  });
+  const error = messageOf(err);
+  await waitingOut(deps, () =>
+    deps.db.deadLetter.update({
+      where: { id: row.id },
+      data: { attempts: { increment: 1 }, error: storable(error) },
+    }),
+  );
   return error;
+}
+
+/** Applies the row, waiting out dependency failures; resolves to the error that makes it fail for good. */
+async function applied(deps: ReplayDeps, row: DeadLetterRow): Promise<unknown> {
+  try {
+    await waitingOut(deps, () => applyRow(deps, row));
+    return undefined;
+  } catch (err) {
+    return err;
+  }
 }
 
 /** The waiting record of the same queue with a lower (topic, partition, offset), if any. */
@@ -71,11 +110,11 @@ export async function actOnDeadLetter(
   id: bigint,
   action: 'replay' | 'discard',
 ): Promise<ReplayReport> {
-  const row = await deps.db.deadLetter.findUnique({ where: { id } });
+  const row = await waitingOut(deps, () => deps.db.deadLetter.findUnique({ where: { id } }));
   if (!row) throw new DeadLetterError(`no dead letter #${id}`);
   if (row.status !== 'new') throw new DeadLetterError(`dead letter #${id} is already ${row.status}`);
   if (row.queueKey) {
-    const ahead = await aheadOf(deps, row);
+    const ahead = await waitingOut(deps, () => aheadOf(deps, row));
     if (ahead !== undefined)
       throw new DeadLetterError(
         `dead letter #${id} waits behind #${ahead} of aggregate ${row.aggregateId} (a lower offset): act on #${ahead} first`,
@@ -83,13 +122,11 @@ export async function actOnDeadLetter(
   }
 
   if (action === 'replay') {
-    try {
-      await applyRow(deps, row);
-    } catch (err) {
-      return { id, action, ok: false, error: await markFailed(deps, row, err), released: [] };
-    }
+    const failure = await applied(deps, row);
+    if (failure !== undefined)
+      return { id, action, ok: false, error: await markFailed(deps, row, failure), released: [] };
   }
-  await settle(deps, id, action === 'replay' ? 'replayed' : 'discarded');
+  await waitingOut(deps, () => settle(deps, id, action === 'replay' ? 'replayed' : 'discarded'));
 
   const released: bigint[] = [];
   if (!row.queueKey) return { id, action, ok: true, released };
@@ -97,19 +134,19 @@ export async function actOnDeadLetter(
   for (;;) {
     // Read the next parked record under the queue lock, so a consumer parking behind the
     // queue at this moment either lands before this read or sees the queue empty.
-    const next = await deps.deadLetters.withQueueLock(row.consumerGroup, queueKey, (tx) =>
-      tx.deadLetter.findFirst({
-        where: { consumerGroup: row.consumerGroup, queueKey, status: 'new' },
-        orderBy: [{ topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
-      }),
+    const next = await waitingOut(deps, () =>
+      deps.deadLetters.withQueueLock(row.consumerGroup, queueKey, (tx) =>
+        tx.deadLetter.findFirst({
+          where: { consumerGroup: row.consumerGroup, queueKey, status: 'new' },
+          orderBy: [{ topic: 'asc' }, { partition: 'asc' }, { offset: 'asc' }],
+        }),
+      ),
     );
     if (!next) return { id, action, ok: true, released };
-    try {
-      await applyRow(deps, next);
-    } catch (err) {
-      return { id, action, ok: true, released, newHead: next.id, error: await markFailed(deps, next, err) };
-    }
-    await settle(deps, next.id, 'replayed');
+    const failure = await applied(deps, next);
+    if (failure !== undefined)
+      return { id, action, ok: true, released, newHead: next.id, error: await markFailed(deps, next, failure) };
+    await waitingOut(deps, () => settle(deps, next.id, 'replayed'));
     released.push(next.id);
   }
 }

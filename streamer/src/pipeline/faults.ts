@@ -160,13 +160,13 @@ function postgresErrorOf(err: unknown): { sqlState?: string } | undefined {
   return { sqlState: typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState) ? sqlState : undefined };
 }
 
-/** ioredis: connection errors, MaxRetriesPerRequestError, "Connection is closed.", READONLY, LOADING... */
+/** ioredis: connection errors, MaxRetriesPerRequestError, "Connection is closed.", a commandTimeout, READONLY, LOADING... */
 function isRedisError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return (
     err.name === 'MaxRetriesPerRequestError' ||
     err.name === 'ReplyError' ||
     err.name === 'RedisError' ||
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue/i.test(err.message)
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out/i.test(err.message)
   );
 }
