@@ -50,6 +50,7 @@ const program = new Command('chaos')
     [2_000, 8_000],
   )
   .option('--outage <s>', 'seconds Redis and the schema registry stay stopped', seconds, 30_000)
+  .option('--hold <s>', 'seconds Redis stays paused and the table lock is held', seconds, 15_000)
   .option('--storm-cycles <n>', 'joins and leaves of a second streamer in a rebalance storm', positive, 4)
   .option(
     '--storm-member <min-max>',
@@ -85,6 +86,7 @@ const program = new Command('chaos')
       faultEveryMs: o.faultEvery as [number, number],
       downtimeMs: o.downtime as [number, number],
       outageMs: o.outage as number,
+      holdMs: o.hold as number,
       stormCycles: o.stormCycles as number,
       stormMemberMs: o.stormMember as [number, number],
       readers: o.readers as number,

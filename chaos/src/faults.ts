@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { killServer, stack, startServer, stopServer, type StopMode } from '@outbox/e2e';
+import { endpoints, killServer, stack, startServer, stopServer, type StopMode } from '@outbox/e2e';
+import Redis from 'ioredis';
+import { Client } from 'pg';
 import type { StreamerCounters } from './counters';
 import type { FaultPlan, FaultTarget, KILL_TARGETS } from './targets';
 import type { Services } from './services';
@@ -42,7 +44,50 @@ export async function injectFault(target: FaultTarget, ctx: FaultContext): Promi
       return outage(target, ctx);
     case 'rebalance':
       return rebalanceStorm(ctx);
+    case 'redis-pause':
+      return pauseRedis(ctx);
+    case 'table-lock':
+      return holdTableLock(ctx);
   }
+}
+
+/**
+ * Redis takes connections but answers no write for a while (CLIENT PAUSE ... WRITE, as a
+ * failover or a slow fork does): the cache group's invalidations hang until their command
+ * timeout. The streamer must wait without being evicted from its groups.
+ */
+async function pauseRedis(ctx: FaultContext): Promise<InjectedFault> {
+  const downMs = ctx.plan.holdMs;
+  const admin = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    await admin.call('CLIENT', 'PAUSE', String(downMs), 'WRITE');
+    ctx.log(`redis paused (CLIENT PAUSE WRITE) for ${downMs} ms`);
+    await sleep(downMs);
+  } finally {
+    await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+    admin.disconnect();
+  }
+  return { action: 'CLIENT PAUSE WRITE', downMs, returnedAt: Date.now() };
+}
+
+/**
+ * Another session holds an exclusive lock on product_metrics (a migration, a manual UPDATE):
+ * the metrics group's statements wait on it until their lock timeout, again and again.
+ */
+async function holdTableLock(ctx: FaultContext): Promise<InjectedFault> {
+  const downMs = ctx.plan.holdMs;
+  const client = new Client({ connectionString: endpoints.postgresUrl('streamer') });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE product_metrics IN ACCESS EXCLUSIVE MODE');
+    ctx.log(`product_metrics locked (ACCESS EXCLUSIVE) for ${downMs} ms`);
+    await sleep(downMs);
+    await client.query('COMMIT');
+  } finally {
+    await client.end();
+  }
+  return { action: 'LOCK TABLE ACCESS EXCLUSIVE', downMs, returnedAt: Date.now() };
 }
 
 /** The server a kill of `kafka` or `connect` hits: the only one, or in the cluster topology one node or worker, seeded. */

@@ -4,10 +4,12 @@
 export const KILL_TARGETS = ['connect', 'streamer', 'kafka', 'api'] as const;
 /**
  * Faults of the dependencies: PostgreSQL restarted (it serves commerce, streamer and the
- * registry's storage), Redis and the schema registry stopped for an outage, and a rebalance
- * storm (a second streamer joining and leaving the run's consumer groups, under load).
+ * registry's storage), Redis and the schema registry stopped for an outage, a rebalance
+ * storm (a second streamer joining and leaving the run's consumer groups, under load), and
+ * two that hang instead of refusing: Redis pausing every write (CLIENT PAUSE) and a lock held
+ * on product_metrics, each longer than the consumer session.
  */
-export const DEPENDENCY_TARGETS = ['postgres', 'redis', 'registry', 'rebalance'] as const;
+export const DEPENDENCY_TARGETS = ['postgres', 'redis', 'registry', 'rebalance', 'redis-pause', 'table-lock'] as const;
 export const FAULT_TARGETS = [...KILL_TARGETS, ...DEPENDENCY_TARGETS] as const;
 export type FaultTarget = (typeof FAULT_TARGETS)[number];
 
@@ -17,6 +19,8 @@ export interface FaultPlan {
   downtimeMs: [number, number];
   /** How long Redis and the registry stay stopped. */
   outageMs: number;
+  /** How long Redis stays paused and the table lock is held (longer than the consumer session). */
+  holdMs: number;
   /** Joins and leaves of the second streamer in one rebalance storm. */
   stormCycles: number;
   /** How long the second streamer stays in the groups once ready, drawn between [min, max]. */

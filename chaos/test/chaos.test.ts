@@ -27,6 +27,7 @@ describe('chaos (short)', () => {
       faultEveryMs: [2_000, 4_000],
       downtimeMs: [1_000, 2_000],
       outageMs: 20_000,
+      holdMs: 12_000,
       stormCycles: 2,
       stormMemberMs: [2_000, 3_000],
       targets: [...TARGETS],
