@@ -7,6 +7,12 @@ const NO_LAUNCHER = {
   message: 'Services and their CLIs import configuration from @outbox/config; the launcher is not in their images.',
 };
 
+/** A package is imported through its entry (`@outbox/streamer`), not a path inside it. */
+const PUBLIC_ENTRY_ONLY = {
+  group: ['@outbox/*/*'],
+  message: "Import the package's public entry (@outbox/<name>); what it does not export is internal.",
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.stack/**', '**/dist/**', '**/generated/**', 'coverage/**'] },
   js.configs.recommended,
@@ -16,6 +22,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': 'off',
+      'no-restricted-imports': ['error', { patterns: [PUBLIC_ENTRY_ONLY] }],
     },
   },
   {
@@ -29,12 +36,17 @@ export default tseslint.config(
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
     },
-    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // Packages meet through their public entry (`@outbox/<name>`), never by a relative path
+      // into another package's folder: the build graph sees the edge, the internals stay internal.
+      'import-x/no-relative-packages': 'error',
+    },
   },
   {
     // Runtime code reads its configuration from @outbox/config; the launcher is a development tool.
     files: ['{config,events,telemetry,prisma,connect,streamer,ops,console}/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [NO_LAUNCHER] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_LAUNCHER], patterns: [PUBLIC_ENTRY_ONLY] }] },
   },
   {
     // No dual writes: the api records events in the outbox only; Debezium publishes them.
@@ -50,6 +62,7 @@ export default tseslint.config(
               message: 'The api never talks to Kafka: write an outbox row in the business transaction.',
             },
           ],
+          patterns: [PUBLIC_ENTRY_ONLY],
         },
       ],
     },

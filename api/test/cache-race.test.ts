@@ -3,7 +3,7 @@ import { applyMigrations, createStreamerClient, streamerMigrationsDir, type Comm
 import { endpoints } from '@outbox/e2e';
 import type { CommerceEvent } from '@outbox/events';
 import Redis from 'ioredis';
-import { CacheInvalidationHandler } from '../../streamer/src/handlers/cache';
+import { CacheInvalidationHandler } from '@outbox/streamer';
 import { ProductCache } from '../src/cache/product-cache';
 import type { OutboxWriter } from '../src/outbox/outbox-writer';
 import { ProductService, type ProductDto } from '../src/services/products';

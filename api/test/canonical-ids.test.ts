@@ -3,7 +3,7 @@ import { applyMigrations, createStreamerClient, streamerMigrationsDir } from '@o
 import { endpoints } from '@outbox/e2e';
 import type { CommerceEvent } from '@outbox/events';
 import fc from 'fast-check';
-import { CacheInvalidationHandler } from '../../streamer/src/handlers/cache';
+import { CacheInvalidationHandler } from '@outbox/streamer';
 import { createProduct, http, member, outboxOf, startTestApi, type TestApi } from './support';
 
 /**

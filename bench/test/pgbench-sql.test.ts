@@ -3,12 +3,16 @@ import type { CommerceClient } from '@outbox/db';
 import { endpoints } from '@outbox/e2e';
 import { EventCodec, newEvent } from '@outbox/events';
 import { Client } from 'pg';
-import type { ProductCache } from '../../api/src/cache/product-cache';
-import { LIKE, UNLIKE, VIEW } from '../../api/src/db/hot-writes';
-import type { SlottedStatement } from '../../api/src/db/statement';
-import type { OutboxWriter } from '../../api/src/outbox/outbox-writer';
-import { LikeService } from '../../api/src/services/likes';
-import { ProductService } from '../../api/src/services/products';
+import {
+  LIKE,
+  LikeService,
+  ProductService,
+  UNLIKE,
+  VIEW,
+  type OutboxWriter,
+  type ProductCache,
+  type SlottedStatement,
+} from '@outbox/api';
 import { likeStatementFragments, likeStatementScript } from '../src/scenarios/pgbench';
 
 /** The text and values of every statement the services send, with a database that answers "written". */

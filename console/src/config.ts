@@ -1,7 +1,7 @@
 import { loadStatusConfig, type StatusConfig } from '@outbox/ops';
 import { parseEnv, SERVICE_PORTS } from '@outbox/config';
 import { z } from 'zod';
-import { loadStreamerConfig, type StreamerConfig } from '../../streamer/src/config';
+import { loadStreamerConfig, type StreamerConfig } from '@outbox/streamer';
 
 export interface ConsoleConfig {
   port: number;

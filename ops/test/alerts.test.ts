@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommerceClient } from '@outbox/db';
 import { parse } from 'yaml';
-import { createApiMetrics, registerOutboxGauges } from '../../api/src/plugins/metrics';
-import { createStreamerMetrics } from '../../streamer/src/metrics';
+import { createApiMetrics, registerOutboxGauges } from '@outbox/api';
+import { createStreamerMetrics } from '@outbox/streamer';
 import { judge, statusAsPrometheus } from '../src';
 import { healthyFacts } from './fixtures';
 

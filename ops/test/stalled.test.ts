@@ -11,9 +11,13 @@ jest.setTimeout(120_000);
 const OLD = 600_000; // a commit 10 minutes old: far beyond the 60 s limit
 const metadata = (committedAt: number): string => JSON.stringify({ committedAt });
 
-/** A Prometheus /metrics endpoint standing in for the streamer. */
+/** A GET /waits endpoint standing in for the streamer. */
 async function fakeStreamer(body: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(body));
+  const server = createServer((req, res) =>
+    req.url === '/waits'
+      ? res.writeHead(200, { 'content-type': 'application/json' }).end(body)
+      : res.writeHead(404).end(),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
@@ -35,11 +39,17 @@ describe('status: stalled partitions, dependency waits, clamps', () => {
   let live = false;
   const commitDelayMs = 3_000;
 
-  const produce = (partition: number, n: number) =>
+  /** Records written now, or stamped `writtenAgoMs` ago (a producer may set the time of its records). */
+  const produce = (partition: number, n: number, writtenAgoMs = 0) =>
     producer.send({
       topic,
       acks: -1,
-      messages: Array.from({ length: n }, (_, i) => ({ key: `k${partition}-${i}`, value: 'v', partition })),
+      messages: Array.from({ length: n }, (_, i) => ({
+        key: `k${partition}-${i}`,
+        value: 'v',
+        partition,
+        timestamp: writtenAgoMs > 0 ? String(Date.now() - writtenAgoMs) : undefined,
+      })),
     });
 
   /** A member of `groupId` on the topic that applies nothing (a partition stuck on a record) unless told. */
@@ -63,10 +73,11 @@ describe('status: stalled partitions, dependency waits, clamps', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     await producer.connect();
-    await produce(0, 5);
-    await produce(1, 5);
+    await produce(0, 5, OLD + 60_000);
+    await produce(1, 5, OLD + 60_000);
+    await produce(2, 5, OLD + 60_000);
 
     const stuck = await member(groups.metrics, async ({ batch, resolveOffset }, consumer) => {
       if (batch.partition !== 1) return;
@@ -77,10 +88,12 @@ describe('status: stalled partitions, dependency waits, clamps', () => {
         await consumer.commitOffsets([{ topic, partition: 1, offset, metadata: metadata(Date.now()) }]);
       }
     });
-    // Partition 0: 3 records wait behind a commit 10 minutes old. Partition 1: caught up, idle for 10 minutes.
+    // Partition 0: 3 records written 11 minutes ago wait behind a commit 10 minutes old.
+    // Partitions 1 and 2: caught up, idle for 10 minutes (partition 2 is never committed again).
     await stuck.commitOffsets([
       { topic, partition: 0, offset: '2', metadata: metadata(Date.now() - OLD) },
       { topic, partition: 1, offset: '5', metadata: metadata(Date.now() - OLD) },
+      { topic, partition: 2, offset: '5', metadata: metadata(Date.now() - OLD) },
     ]);
     const other = await member(groups.cacheInvalidation, async () => undefined);
     // Partition 0: lag without readable metadata (age unknown). Partition 1: lag, committed just now.
@@ -89,13 +102,20 @@ describe('status: stalled partitions, dependency waits, clamps', () => {
       { topic, partition: 1, offset: '2', metadata: metadata(Date.now()) },
     ]);
 
+    const since = new Date().toISOString();
     streamer = await fakeStreamer(
-      [
-        '# TYPE streamer_dependency_waiting gauge',
-        `streamer_dependency_waiting{group="${groups.metrics}",dependency="redis"} 2`,
-        `streamer_dependency_waiting{group="${groups.metrics}",dependency="postgres"} 0`,
-        `streamer_dependency_waiting{group="someone-else",dependency="registry"} 1`,
-      ].join('\n'),
+      JSON.stringify({
+        waits: [
+          {
+            group: groups.metrics,
+            dependency: 'redis',
+            reason: 'connect ECONNREFUSED 127.0.0.1:6379',
+            partitions: 2,
+            since,
+          },
+          { group: 'someone-else', dependency: 'registry', reason: 'Service Unavailable', partitions: 1, since },
+        ],
+      }),
     );
     config = {
       ...loadStatusConfig(),
@@ -139,8 +159,8 @@ describe('status: stalled partitions, dependency waits, clamps', () => {
     });
     expect(partitionOf(report, groups.cacheInvalidation, 1)?.committedAgeSeconds).toBeLessThan(60);
 
-    // The dependency the streamer says the group waits for (only the configured groups, only > 0).
-    expect(report.reasons).toContain(`${groups.metrics} group waits for redis (down)`);
+    // The dependency the streamer says the group waits for, with its answer (only the configured groups).
+    expect(report.reasons).toContain(`${groups.metrics} group waits for redis: connect ECONNREFUSED 127.0.0.1:6379`);
     expect(report.reasons.filter((r) => r.includes(' waits for '))).toHaveLength(1);
 
     const text = await statusAsPrometheus(report);
@@ -149,18 +169,43 @@ describe('status: stalled partitions, dependency waits, clamps', () => {
     expect(text).toContain(`pipeline_streamer_dependency_waiting{group="${groups.metrics}",dependency="redis"} 2`);
     expect(report.streamer).toMatchObject({
       ok: true,
-      waiting: [{ groupId: groups.metrics, dependency: 'redis', partitions: 2 }],
+      waiting: [
+        { groupId: groups.metrics, dependency: 'redis', reason: 'connect ECONNREFUSED 127.0.0.1:6379', partitions: 2 },
+      ],
     });
   });
 
-  it('does not call stalled a partition idle for 10 minutes that just received records (it moves on the second read)', async () => {
+  it('does not call stalled a partition idle for 10 minutes that just received records stamped long ago (it moves on the second read)', async () => {
     live = true;
-    await produce(1, 1);
+    await produce(1, 1, OLD + 60_000);
     const report = await pipelineStatus(config);
-    // The first read saw lag 1 behind a 10-minute-old commit; the member committed before the second read.
+    // The first read saw lag 1 behind a 10-minute-old commit, and a record older than that; the
+    // member committed before the second read.
     expect(partitionOf(report, groups.metrics, 1)).toMatchObject({ committed: 5, lag: 1, movedOnRecheck: true });
     expect(report.reasons.filter((r) => r.includes(`${topic}/1`))).toEqual([]);
     expect(report.stalled.map((s) => s.partition)).toEqual([0]);
+  });
+
+  it('counts the stall of a partition idle for 10 minutes from when its new records began to wait', async () => {
+    const written = Date.now();
+    await produce(2, 2); // the member never commits partition 2: they wait
+    const limit = 3;
+    await sleep((limit + 2) * 1000);
+    const report = await pipelineStatus({
+      ...config,
+      stallRecheckMs: 1_000,
+      thresholds: { ...config.thresholds, maxStallSeconds: limit },
+    });
+    const waited = (Date.now() - written) / 1000;
+    const partition = partitionOf(report, groups.metrics, 2);
+    expect(partition).toMatchObject({ committed: 5, lag: 2, movedOnRecheck: false });
+    expect(partition?.committedAgeSeconds).toBeGreaterThan(OLD / 1000);
+    const stall = report.stalled.find((s) => s.partition === 2);
+    expect(stall?.stalledSeconds).toBeGreaterThan(limit);
+    expect(stall?.stalledSeconds).toBeLessThanOrEqual(Math.ceil(waited) + 1);
+    expect(report.reasons).toContain(
+      `${groups.metrics} ${topic}/2 stalled for ${stall?.stalledSeconds}s at offset 5 with lag 2`,
+    );
   });
 
   it('does not judge an unreachable streamer (a stopped one shows as a group without members)', async () => {

@@ -1,12 +1,12 @@
 import {
   judge,
   parseCommittedAt,
-  parsePrometheusText,
   renderStatus,
   statusAsPrometheus,
   type PartitionLag,
   type StatusFacts,
   type StatusThresholds,
+  waitingSince,
 } from '../src';
 import { healthyFacts } from './fixtures';
 
@@ -123,6 +123,41 @@ describe('status verdict', () => {
     }
   });
 
+  it('counts a stall from when its records began to wait, not from the last commit of an idle partition', () => {
+    // Idle for 19 minutes, then records arrived that have waited 70 s.
+    const stalled = judge(
+      withPartition({ committed: 97, lag: 3, committedAgeSeconds: 1145, waitingSeconds: 70.2, movedOnRecheck: false }),
+      limits,
+    );
+    expect(stalled.reasons).toEqual(['metrics catalog-events/0 stalled for 70s at offset 97 with lag 3']);
+    expect(stalled.stalled).toEqual([expect.objectContaining({ partition: 0, stalledSeconds: 70 })]);
+    expect(renderStatus(stalled)).toContain('0: 97/100 3 [19 min, waiting 70 s]');
+    // Records that arrived 20 s ago behind the same old commit wait, but are not stalled yet.
+    const fresh = judge(
+      withPartition({ committed: 97, lag: 3, committedAgeSeconds: 1145, waitingSeconds: 20 }),
+      limits,
+    );
+    expect([fresh.reasons, fresh.stalled]).toEqual([[], []]);
+  });
+
+  it('dates a wait from the time the first record after the commit was written, found by time in Kafka', async () => {
+    // Record timestamps of offsets 0..5: 0-2 written long ago, 3-5 after an idle hour.
+    const written = [1_000, 2_000, 3_000, 3_603_000, 3_604_500, 3_610_000];
+    const asked: number[] = [];
+    const offsetAt = async (ms: number) => {
+      asked.push(ms);
+      const found = written.findIndex((t) => t >= ms);
+      return found < 0 ? written.length : found;
+    };
+    // Committed 3 at 3_000 + 10 ms: offset 3 was written at 3_603_000, an hour later.
+    const since = await waitingSince(offsetAt, 3, 3_010, 3_700_000);
+    expect(since).toBeGreaterThan(3_602_000);
+    expect(since).toBeLessThanOrEqual(3_603_000);
+    expect(asked.length).toBeLessThan(15); // to a second over an hour and a half
+    // The record after the commit was there already when it was committed: waiting since the commit.
+    expect(await waitingSince(offsetAt, 3, 3_605_000, 3_700_000)).toBe(3_605_000);
+  });
+
   it('leaves the partitions of a group without members to the no-member reason', () => {
     const report = judge(withPartition({ lag: 3, committedAgeSeconds: 600, movedOnRecheck: false }, 0), limits);
     expect(report.reasons).toEqual(['consumer group metrics has no active member and 3 records waiting']);
@@ -135,18 +170,41 @@ describe('status verdict', () => {
     expect(parseCommittedAt('{"committedAt":-5}')).toBeNull();
   });
 
-  it('names the dependency a group waits for, and counter clamps; an unknown clamp count is not a reason', () => {
+  it('names the dependency a group waits for with what it answered, and counter clamps', () => {
     const facts = healthyFacts();
+    const answer = '53100 could not extend file "base/16384/16397": No space left on device';
     facts.streamer = {
       ok: true,
       url: 'http://s',
-      waiting: [{ groupId: 'metrics', dependency: 'redis', partitions: 1 }],
+      waiting: [
+        {
+          groupId: 'metrics',
+          dependency: 'postgres',
+          reason: answer,
+          partitions: 2,
+          since: '2026-11-26T23:58:00.000Z',
+        },
+        {
+          groupId: 'cache',
+          dependency: 'redis',
+          reason: 'connect ECONNREFUSED 127.0.0.1:6379',
+          partitions: 1,
+          since: '-',
+        },
+      ],
     };
     facts.clamps = { ok: true, total: 4 };
-    expect(judge(facts, limits).reasons).toEqual([
-      'metrics group waits for redis (down)',
+    const waiting = judge(facts, limits);
+    expect(waiting.reasons).toEqual([
+      `metrics group waits for postgres: ${answer}`,
+      'cache group waits for redis: connect ECONNREFUSED 127.0.0.1:6379',
       'counter clamped at zero 4 times: ordering or duplicate bug',
     ]);
+    expect(renderStatus(waiting)).toContain(
+      `metrics waits for postgres since 2026-11-26T23:58:00.000Z (2 partition(s)): ${answer}`,
+    );
+    expect(renderStatus(waiting)).not.toContain('(down)');
+    // An unreachable streamer and an unknown clamp count are not reasons.
     facts.streamer = { ok: false, error: 'fetch failed' };
     facts.clamps = { ok: true, total: null };
     const report = judge(facts, limits);
@@ -159,7 +217,16 @@ describe('status verdict', () => {
     facts.streamer = {
       ok: true,
       url: 'http://s',
-      waiting: [{ groupId: 'metrics', dependency: 'postgres', partitions: 2 }],
+      waiting: [
+        {
+          groupId: 'metrics',
+          dependency: 'postgres',
+          reason: '57P03 the database system is starting up',
+          partitions: 1,
+          since: '-',
+        },
+        { groupId: 'metrics', dependency: 'postgres', reason: '53300 too many connections', partitions: 1, since: '-' },
+      ],
     };
     facts.clamps = { ok: true, total: 2 };
     const text = await statusAsPrometheus(judge(facts, limits));
@@ -170,21 +237,5 @@ describe('status verdict', () => {
     expect(text).toContain('pipeline_streamer_dependency_waiting{group="metrics",dependency="postgres"} 2');
     expect(text).toContain('pipeline_streamer_metrics_up 1');
     expect(text).toContain('pipeline_product_metrics_clamped 2');
-  });
-
-  it('parses Prometheus text samples with labels, escapes and timestamps', () => {
-    const text = [
-      '# HELP streamer_dependency_waiting waits',
-      '# TYPE streamer_dependency_waiting gauge',
-      'streamer_dependency_waiting{group="metrics",dependency="redis"} 1',
-      'streamer_dependency_waiting{group="a\\"b",dependency="kafka"} 0 1764201600000',
-      'process_cpu_seconds_total 1.5',
-      'garbage line',
-    ].join('\n');
-    expect(parsePrometheusText(text)).toEqual([
-      { name: 'streamer_dependency_waiting', labels: { group: 'metrics', dependency: 'redis' }, value: 1 },
-      { name: 'streamer_dependency_waiting', labels: { group: 'a"b', dependency: 'kafka' }, value: 0 },
-      { name: 'process_cpu_seconds_total', labels: {}, value: 1.5 },
-    ]);
   });
 });

@@ -3,11 +3,14 @@ import { loggerOptions } from '@outbox/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { StreamerMetrics } from './metrics';
+import type { DependencyWait } from './waits';
 
 export interface StreamerAppDeps {
   db: StreamerClient;
   redis: Redis;
   metrics: StreamerMetrics;
+  /** The dependencies partitions wait for, with what each answered. */
+  waits: { list(): DependencyWait[] };
   /** Group membership of each consumer, for readiness. */
   groups: { groupId: string; isMember(): boolean }[];
   logLevel?: string;
@@ -42,7 +45,10 @@ const metricsSchema = {
   },
 } as const;
 
-/** The streamer's HTTP side: health, readiness, Prometheus metrics and the product_metrics read API. */
+/**
+ * The streamer's HTTP side: health, readiness, Prometheus metrics, the dependency waits with what
+ * each dependency answered (for `npm run status`), and the product_metrics read API.
+ */
 export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
   const app = Fastify({ logger: loggerOptions(deps.logLevel ?? 'info') });
 
@@ -62,6 +68,35 @@ export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
     const ready = Object.values(checks).every((c) => c === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  app.get(
+    '/waits',
+    {
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              waits: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    group: { type: 'string' },
+                    dependency: { type: 'string' },
+                    reason: { type: 'string' },
+                    partitions: { type: 'integer' },
+                    since: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async () => ({ waits: deps.waits.list() }),
+  );
 
   app.get('/metrics', async (_request, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),

@@ -39,6 +39,9 @@ export interface StreamerConfig {
   crashAfterDbCommit: boolean;
 }
 
+/** Longest a Redis command may take (the cache group's invalidations take about a millisecond). */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
+
 const positiveInt = z.coerce.number().int().positive();
 
 const schema = z.object({

@@ -46,7 +46,7 @@ export function createStreamerMetrics() {
     }),
     dependencyWaiting: new Gauge({
       name: 'streamer_dependency_waiting',
-      help: 'Partitions of the group waiting for a dependency that fails (postgres, redis, registry, kafka, unknown)',
+      help: 'Partitions of the group waiting for a dependency that fails (postgres, redis, registry, kafka, unknown); what it answered: GET /waits',
       labelNames: ['group', 'dependency'] as const,
       registers: [registry],
     }),

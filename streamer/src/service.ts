@@ -6,17 +6,16 @@ import Redis from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import { buildStreamerApp } from './app';
-import type { StreamerConfig } from './config';
+import { REDIS_COMMAND_TIMEOUT_MS, type StreamerConfig } from './config';
 import { DeadLetters } from './dlq/dead-letters';
 import { DlqPublisher } from './dlq/dlq-publisher';
-import { CacheInvalidationHandler } from './handlers/cache';
-import { MetricsHandler } from './handlers/metrics';
-import { HandlerRegistry } from './handlers/registry';
+import { streamerHandlers, type HandlerRegistry } from './handlers/registry';
 import { purgeInbox } from './jobs/inbox-purge';
 import { GroupConsumer } from './kafka/group-consumer';
 import { createStreamerMetrics } from './metrics';
 import { PartitionProcessor } from './pipeline/partition-processor';
 import { exponentialBackoff } from './strategies/backoff';
+import { DependencyWaits, lastConnectionError } from './waits';
 
 /** Everything the consumers, the DLQ command and the tests share. */
 export interface StreamerDeps {
@@ -42,14 +41,13 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
     connectionTimeoutMillis: 10_000,
     options: `-c lock_timeout=${TRANSACTION_LIMITS.lockTimeoutMs}ms -c statement_timeout=${TRANSACTION_LIMITS.statementTimeoutMs}ms`,
   });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  // Every command is bounded: a paused or hung Redis becomes a visible wait, never a batch
+  // that blocks without an answer (the batch heartbeats meanwhile, see group-consumer.ts).
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
   // Validated before any connection to Kafka: a bad group setting fails start-up without leaks.
   let handlers: HandlerRegistry;
   try {
-    handlers = new HandlerRegistry([
-      new MetricsHandler(config.metricsGroupId, db),
-      new CacheInvalidationHandler(config.cacheGroupId, db, redis),
-    ]);
+    handlers = streamerHandlers(config, db, redis);
   } catch (err) {
     redis.disconnect();
     await db.$disconnect();
@@ -105,6 +103,8 @@ export interface StreamerHooks {
 export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks = {}): Promise<RunningStreamer> {
   const deps = await createStreamerDeps(config);
   const metrics = createStreamerMetrics();
+  // ioredis gives up on a command without saying why: the wait names the connection's last error.
+  const waits = new DependencyWaits(metrics, { redis: lastConnectionError(deps.redis) });
   const backoff = exponentialBackoff(config.retryBaseMs, config.retryMaxMs);
   const handlers = deps.handlers.all;
   const consumers = handlers.map((handler) => {
@@ -123,14 +123,7 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
         backoff,
         log,
         hooks: {
-          onWait(dependency, waiting, waitedMs) {
-            const labels = { group: handler.group, dependency };
-            if (waiting) metrics.dependencyWaiting.inc(labels);
-            else {
-              metrics.dependencyWaiting.dec(labels);
-              metrics.dependencyWaitSeconds.inc(labels, waitedMs / 1000);
-            }
-          },
+          onWait: waits.hookFor(handler.group),
           onParked(topic, count) {
             metrics.deadLettered.inc({ group: handler.group, topic }, count);
             void deps.dlqPublisher.publishPending();
@@ -149,6 +142,7 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
     db: deps.db,
     redis: deps.redis,
     metrics,
+    waits,
     logLevel: config.logLevel,
     groups: consumers.map((c, i) => ({ groupId: handlers[i]?.group ?? '', isMember: () => c.isMember() })),
   });

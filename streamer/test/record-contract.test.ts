@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createStreamerClient } from '@outbox/db';
 import { CATALOGUE, EventCodec, newEvent, type CommerceEvent } from '@outbox/events';
-import { endpoints, preparePipeline, uniqueName } from '@outbox/e2e';
+import { endpoints, preparePipeline, uniqueName as newGroupName } from '@outbox/e2e';
 import pino from 'pino';
 import { DeadLetters } from '../src/dlq/dead-letters';
 import { MetricsHandler } from '../src/handlers/metrics';
@@ -18,13 +18,24 @@ describe('record contract: what a broker accepts but the pipeline must not apply
   const db = createStreamerClient(endpoints.postgresUrl('streamer'));
   const deadLetters = new DeadLetters(db);
   const log = pino({ level: 'silent' });
+  // Every group of this file, so afterAll removes its dead letters: left behind, records of up
+  // to a megabyte would be copied to the .dlq topics by every streamer started after this test.
+  const groups: string[] = [];
+  const uniqueName = (prefix: string): string => {
+    const group = newGroupName(prefix);
+    groups.push(group);
+    return group;
+  };
   let codec: EventCodec;
 
   beforeAll(async () => {
     await preparePipeline();
     codec = await EventCodec.connect(endpoints.registryUrl);
   });
-  afterAll(() => db.$disconnect());
+  afterAll(async () => {
+    await db.deadLetter.deleteMany({ where: { consumerGroup: { in: groups } } });
+    await db.$disconnect();
+  });
 
   const processor = (group: string) =>
     new PartitionProcessor({

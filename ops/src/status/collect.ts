@@ -15,12 +15,13 @@ import type {
   DeadLetterDepth,
   GroupReport,
   GroupTopicLag,
+  PartitionLag,
   Probe,
   StatusFacts,
   TopicReport,
 } from './report';
-import { looksStalled, parseCommittedAt } from './stall';
-import { readStreamerMetrics } from './streamer-metrics';
+import { looksStalled, parseCommittedAt, waitedSeconds, waitingSince } from './stall';
+import { readStreamerWaits } from './streamer-waits';
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -113,27 +114,51 @@ async function readGroups(
 }
 
 /**
- * Reads again, after config.stallRecheckMs, the committed offsets of the partitions that look
- * stalled (lag, commit older than the limit, group with members), and records whether each
- * moved. Costs nothing when no partition looks stalled.
+ * For the partitions that look stalled (lag, commit older than the limit, group with members):
+ * dates their wait from Kafka's record timestamps, then reads again, after
+ * config.stallRecheckMs, the committed offsets of those whose records have waited longer than
+ * the limit, and records whether each moved. Costs nothing when no partition looks stalled.
  */
 async function recheckStalls(admin: Admin, groups: GroupReport[], config: StatusConfig): Promise<void> {
+  const limit = config.thresholds.maxStallSeconds;
   const suspects = groups
     .filter((g) => g.members > 0)
     .flatMap((g) =>
-      g.topics.flatMap((t) =>
-        t.partitions.filter((p) => looksStalled(p, config.thresholds.maxStallSeconds)).map((p) => ({ g, t, p })),
-      ),
+      g.topics.flatMap((t) => t.partitions.filter((p) => looksStalled(p, limit)).map((p) => ({ g, t, p }))),
     );
-  if (suspects.length === 0) return;
+  await Promise.all(suspects.map(({ t, p }) => dateWait(admin, t.topic, p)));
+  const waitedTooLong = suspects.filter((s) => waitedSeconds(s.p) > limit);
+  if (waitedTooLong.length === 0) return;
   await sleep(config.stallRecheckMs);
-  for (const g of new Set(suspects.map((s) => s.g))) {
-    const mine = suspects.filter((s) => s.g === g);
+  for (const g of new Set(waitedTooLong.map((s) => s.g))) {
+    const mine = waitedTooLong.filter((s) => s.g === g);
     const again = await admin.fetchOffsets({ groupId: g.groupId, topics: [...new Set(mine.map((s) => s.t.topic))] });
     for (const { t, p } of mine) {
       const now = again.find((c) => c.topic === t.topic)?.partitions.find((o) => o.partition === p.partition);
       p.movedOnRecheck = Number(now?.offset ?? -1) !== p.committed;
     }
+  }
+}
+
+/**
+ * Sets when the partition's records began to wait (see waitingSince). When Kafka cannot say, the
+ * fields stay absent and the stall is judged on the commit's age.
+ */
+async function dateWait(admin: Admin, topic: string, p: PartitionLag): Promise<void> {
+  if (p.committed === null || p.committedAt === null) return;
+  const offsetAt = async (epochMs: number): Promise<number> => {
+    const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, epochMs);
+    const found = offsets.find((o) => o.partition === p.partition);
+    if (!found) throw new Error(`no offset for ${topic}/${p.partition}`);
+    return Number(found.offset);
+  };
+  const now = Date.now();
+  try {
+    const since = await waitingSince(offsetAt, p.committed, Date.parse(p.committedAt), now);
+    p.waitingSince = new Date(since).toISOString();
+    p.waitingSeconds = Math.max(0, (now - since) / 1000);
+  } catch {
+    // Judged on the commit's age instead (an upper bound).
   }
 }
 
@@ -191,7 +216,7 @@ export async function collectStatusFacts(config: StatusConfig): Promise<StatusFa
       probe(() => outboxBacklog(commerce)),
       kafkaFacts,
       probe(() => readDeadLetters(streamerDb, config)),
-      probe(() => readStreamerMetrics(config.streamerUrl, Object.values(config.groups))),
+      probe(() => readStreamerWaits(config.streamerUrl, Object.values(config.groups))),
       probe(() => readClamps(streamerDb)),
     ]);
     const groups: Probe<{ items: GroupReport[] }> = topics.ok

@@ -23,11 +23,11 @@ export interface StatusConfig {
   groups: { metrics: string; cacheInvalidation: string };
   /** The topics each group consumes (the pipeline's: ROLE_TOPICS; tests use throw-away topics). */
   topics: { metrics: string[]; cacheInvalidation: string[] };
-  /** The streamer's HTTP address, whose /metrics says whether a group waits for a dependency. */
+  /** The streamer's HTTP address, whose GET /waits says what a group waits for and what the dependency answered. */
   streamerUrl: string;
   /**
-   * A partition that looks stalled (lag, committed offset older than the limit) is read again
-   * after this long: if its offset moved, it was an idle partition that just received records.
+   * A partition whose records have waited longer than the limit is read again after this long:
+   * if its offset moved, it is not stalled (its records were stamped long before they arrived).
    */
   stallRecheckMs: number;
   thresholds: StatusThresholds;
@@ -40,7 +40,7 @@ export interface StatusThresholds {
   maxConsumerLag: number;
   /** Oldest outbox row allowed: the cleanup retention plus one cleanup cycle of slack. */
   maxOutboxAgeSeconds: number;
-  /** How long a committed offset may stay unmoved while its partition has lag (a group with members). */
+  /** How long records may wait behind a committed offset that does not move (a group with members). */
   maxStallSeconds: number;
 }
 

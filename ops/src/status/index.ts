@@ -10,9 +10,9 @@ export async function pipelineStatus(config: StatusConfig): Promise<StatusReport
 
 export { loadStatusConfig } from './config';
 export type { StatusConfig, StatusThresholds } from './config';
-export type { StatusReport, StatusFacts, StalledPartition, PartitionLag } from './report';
-export { parseCommittedAt, looksStalled, stalledPartitions } from './stall';
-export { parsePrometheusText, readStreamerMetrics } from './streamer-metrics';
+export type { StatusReport, StatusFacts, StalledPartition, PartitionLag, DependencyWait } from './report';
+export { parseCommittedAt, looksStalled, stalledPartitions, waitingSince } from './stall';
+export { readStreamerWaits } from './streamer-waits';
 export { judge } from './verdict';
 export { renderStatus } from './render';
 export { statusAsPrometheus } from './prometheus';

@@ -61,7 +61,7 @@ export async function statusAsPrometheus(r: StatusReport): Promise<string> {
       }
     }
   }
-  gauge('pipeline_streamer_metrics_up', '1 when the status could scrape the streamer /metrics').set(
+  gauge('pipeline_streamer_metrics_up', '1 when the status could read what the streamer waits for (its /waits)').set(
     r.streamer.ok ? 1 : 0,
   );
   if (r.streamer.ok) {
@@ -70,7 +70,8 @@ export async function statusAsPrometheus(r: StatusReport): Promise<string> {
       'Partitions of this group the streamer says wait for this dependency',
       ['group', 'dependency'],
     );
-    for (const w of r.streamer.waiting) waiting.set({ group: w.groupId, dependency: w.dependency }, w.partitions);
+    // One series per group and dependency: what it answered is free text, for the status command only.
+    for (const w of r.streamer.waiting) waiting.inc({ group: w.groupId, dependency: w.dependency }, w.partitions);
   }
   if (r.clamps.ok && r.clamps.total !== null)
     gauge(

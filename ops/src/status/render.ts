@@ -1,4 +1,4 @@
-import type { StatusReport } from './report';
+import type { PartitionLag, StatusReport } from './report';
 
 const MIB = 1024 * 1024;
 const mib = (bytes: number | null): string => (bytes === null ? '-' : `${(bytes / MIB).toFixed(2)} MiB`);
@@ -10,6 +10,14 @@ const age = (seconds: number | null): string =>
       : seconds < 7200
         ? `${(seconds / 60).toFixed(0)} min`
         : `${(seconds / 3600).toFixed(1)} h`;
+
+/** When records wait: the age of the commit, and how long they waited when the collector dated it. */
+const ages = (p: PartitionLag): string => {
+  if (p.lag === 0) return '';
+  if (p.committedAgeSeconds === null) return ' [age unknown]';
+  const waited = p.waitingSeconds === undefined ? '' : `, waiting ${age(p.waitingSeconds)}`;
+  return ` [${age(p.committedAgeSeconds)}${waited}]`;
+};
 
 /** One screen for a person: the verdict first, then each part of the pipeline. */
 export function renderStatus(r: StatusReport): string {
@@ -58,7 +66,7 @@ export function renderStatus(r: StatusReport): string {
           : `  ${t.topic}: ${t.records} records  ${t.partitions.map((p) => `${p.partition}: ${p.low}..${p.high}`).join('  ')}`,
       );
 
-  out.push('', 'consumer groups (partition: committed/end lag [age of the commit, when records wait])');
+  out.push('', 'consumer groups (partition: committed/end lag [when records wait: age of the commit, of the wait])');
   if (!r.groups.ok) out.push(`  unreadable: ${r.groups.error}`);
   else
     for (const g of r.groups.items) {
@@ -66,15 +74,7 @@ export function renderStatus(r: StatusReport): string {
       for (const t of g.topics)
         out.push(
           `    ${t.topic}: ${t.partitions
-            .map((p) => {
-              const since =
-                p.lag === 0
-                  ? ''
-                  : p.committedAgeSeconds === null
-                    ? ' [age unknown]'
-                    : ` [${age(p.committedAgeSeconds)}]`;
-              return `${p.partition}: ${p.committed ?? '-'}/${p.high} ${p.lag}${since}`;
-            })
+            .map((p) => `${p.partition}: ${p.committed ?? '-'}/${p.high} ${p.lag}${ages(p)}`)
             .join('  ')}`,
         );
     }
@@ -83,12 +83,12 @@ export function renderStatus(r: StatusReport): string {
       `  stalled: ${r.stalled.map((s) => `${s.groupId} ${s.topic}/${s.partition} (${s.stalledSeconds} s)`).join(', ')}`,
     );
 
-  out.push('', 'streamer (its /metrics)');
+  out.push('', 'streamer (its /waits)');
   if (!r.streamer.ok) out.push(`  not reachable: ${r.streamer.error} (not judged: a stopped streamer has no members)`);
   else if (r.streamer.waiting.length === 0) out.push(`  ${r.streamer.url}: no group waits for a dependency`);
   else
     for (const w of r.streamer.waiting)
-      out.push(`  ${w.groupId} waits for ${w.dependency} (${w.partitions} partition(s))`);
+      out.push(`  ${w.groupId} waits for ${w.dependency} since ${w.since} (${w.partitions} partition(s)): ${w.reason}`);
 
   out.push('', 'dead-letter queue (waiting for an operator)');
   if (!r.deadLetters.ok) out.push(`  unreadable: ${r.deadLetters.error}`);

@@ -40,7 +40,16 @@ export interface PartitionLag {
   committedAgeSeconds: number | null;
   /**
    * Only for a partition that looked stalled (lag, commit older than the limit, group with
-   * members): whether its committed offset moved when read again after the recheck interval.
+   * members): when its records began to wait (ISO time), the time the first record after the
+   * committed offset was written to the topic, or the commit when that record was there before.
+   * Absent when Kafka could not say.
+   */
+  waitingSince?: string;
+  /** Seconds between waitingSince and when it was read. */
+  waitingSeconds?: number;
+  /**
+   * Only for a partition that looked stalled and whose records have waited longer than the
+   * limit: whether its committed offset moved when read again after the recheck interval.
    */
   movedOnRecheck?: boolean;
 }
@@ -51,21 +60,34 @@ export interface GroupTopicLag {
   lag: number;
 }
 
-/** A partition whose committed offset has not moved for longer than the limit while it has lag. */
+/** A partition whose records have waited longer than the limit behind a committed offset that does not move. */
 export interface StalledPartition {
   groupId: string;
   topic: string;
   partition: number;
   offset: number | null;
   lag: number;
+  /** Since its records began to wait (not since its last commit: it may have been idle before). */
   stalledSeconds: number;
 }
 
-/** What the streamer's /metrics says (scraped by the status command). */
-export interface StreamerMetricsReport {
+/** A dependency partitions of a group wait for, and what it answered them. */
+export interface DependencyWait {
+  groupId: string;
+  /** postgres, redis, registry, kafka or unknown. */
+  dependency: string;
+  /** What the dependency answered: SQLSTATE and message, a network error, a Redis reply, an HTTP status. */
+  reason: string;
+  partitions: number;
+  /** When the first of these partitions began waiting with this answer (ISO time). */
+  since: string;
+}
+
+/** What the streamer says its partitions wait for (its GET /waits, read by the status command). */
+export interface StreamerWaitsReport {
   url: string;
-  /** Dependencies a partition of a group waits for (streamer_dependency_waiting > 0), for the configured groups. */
-  waiting: { groupId: string; dependency: string; partitions: number }[];
+  /** The waits of the configured groups. */
+  waiting: DependencyWait[];
 }
 
 /** Counter deltas the streamer clamped at zero (product_metrics.clamped): drift, must stay 0. */
@@ -102,7 +124,7 @@ export interface StatusReport {
   groups: Probe<{ items: GroupReport[] }>;
   deadLetters: Probe<{ items: DeadLetterDepth[]; waiting: number }>;
   /** Not judged when unreachable: a stopped streamer shows as a group without members. */
-  streamer: Probe<StreamerMetricsReport>;
+  streamer: Probe<StreamerWaitsReport>;
   clamps: Probe<ClampReport>;
   /** The stalled partitions behind the "stalled" reasons. */
   stalled: StalledPartition[];

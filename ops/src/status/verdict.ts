@@ -1,9 +1,13 @@
 import type { StatusThresholds } from './config';
-import type { StalledPartition, StatusFacts, StatusReport } from './report';
+import type { DependencyWait, StalledPartition, StatusFacts, StatusReport } from './report';
 import { stalledPartitions } from './stall';
 
 const MIB = 1024 * 1024;
 const firstLine = (text: string | undefined): string => (text ?? '').split('\n')[0]?.trim() ?? '';
+
+/** "metrics group waits for postgres: 55P03 canceling statement due to lock timeout": the dependency and its answer. */
+const waitReason = (w: DependencyWait): string =>
+  `${w.groupId} group waits for ${w.dependency}${w.reason ? `: ${w.reason}` : ''}`;
 
 /**
  * Judges the facts: healthy only when every part of the pipeline is up and keeping up.
@@ -60,8 +64,7 @@ export function judge(facts: StatusFacts, limits: StatusThresholds): StatusRepor
 
   // An unreachable streamer is not a reason of its own: a stopped streamer leaves its groups
   // without members (above), and a streamer elsewhere than STREAMER_URL is not a fault.
-  if (streamer.ok)
-    for (const w of streamer.waiting) reasons.push(`${w.groupId} group waits for ${w.dependency} (down)`);
+  if (streamer.ok) for (const w of streamer.waiting) reasons.push(waitReason(w));
 
   const stalled: StalledPartition[] = groups.ok ? stalledPartitions(groups.items, limits.maxStallSeconds) : [];
   for (const s of stalled)

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
+import { loggerOptions } from '@outbox/telemetry';
+import pino from 'pino';
 import { loadStreamerConfig } from '../config';
-import { createStreamerDeps } from '../service';
-import { textOf } from '../pipeline/record';
-import { decodeHeaders, type DeadLetterFilter } from './dead-letters';
-import { actOnDeadLetter, DeadLetterError } from './replay';
+import type { DeadLetterFilter } from './dead-letters';
+import { DeadLetterDesk } from './desk';
+import { DeadLetterError } from './replay';
 
 // `npm run dlq -- list | head` closes our stdout early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -29,40 +30,23 @@ program
   .action(async (opts: { status: string; group?: string; aggregate?: string; json: boolean }) => {
     if (!['new', 'replayed', 'discarded', 'all'].includes(opts.status))
       throw new DeadLetterError(`--status must be new, replayed, discarded or all`);
-    const deps = await createStreamerDeps({ ...loadStreamerConfig(), logLevel: 'warn' });
+    const desk = new DeadLetterDesk(loadStreamerConfig());
     try {
-      const rows = await deps.deadLetters.list(
-        { status: opts.status as DeadLetterFilter['status'], group: opts.group, aggregate: opts.aggregate },
-        500,
-      );
-      const view = rows.map((r) => ({
-        id: r.id.toString(),
-        group: r.consumerGroup,
-        source: `${r.topic}/${r.partition}@${r.offset}`,
-        aggregateId: r.aggregateId,
-        eventId: r.eventId,
-        eventType: r.eventType,
-        // Exact bytes as hex where they are not clean text (the table keeps them losslessly).
-        key: r.messageKey ? textOf(Buffer.from(r.messageKey)) : null,
-        headers: decodeHeaders(r.headers).map((h) => ({
-          name: h.name,
-          value: h.value === null ? null : textOf(h.value),
-        })),
-        published: r.publishedAt !== null,
-        status: r.status,
-        attempts: r.attempts,
-        error: r.error,
-        createdAt: r.createdAt.toISOString(),
-      }));
+      const filter = {
+        status: opts.status as DeadLetterFilter['status'],
+        group: opts.group,
+        aggregate: opts.aggregate,
+      };
+      const view = await desk.list(filter, 500);
       if (opts.json) console.log(JSON.stringify(view, null, 2));
       else if (view.length === 0) console.log('no dead letters');
       else
         for (const v of view)
           console.log(
-            `#${v.id}  ${v.status.padEnd(9)} ${v.group}  ${v.source}  ${v.aggregateId ?? '-'}  ${v.eventType ?? '-'}  attempts=${v.attempts}  ${v.error.slice(0, 120)}`,
+            `#${v.id}  ${v.status.padEnd(9)} ${v.group}  ${v.topic}/${v.partition}@${v.offset}  ${v.aggregateId ?? '-'}  ${v.eventType ?? '-'}  attempts=${v.attempts}  ${v.error.slice(0, 120)}`,
           );
     } finally {
-      await deps.close();
+      await desk.close();
     }
   });
 
@@ -75,19 +59,15 @@ for (const action of ['replay', 'discard'] as const) {
         : 'drop the head of an aggregate queue (an explicit operator act), then release the records behind it',
     )
     .action(async (raw: string) => {
-      const deps = await createStreamerDeps({ ...loadStreamerConfig(), logLevel: 'warn' });
+      const config = loadStreamerConfig();
+      const log = pino({ ...loggerOptions('warn'), base: { service: 'dlq' } });
+      const desk = new DeadLetterDesk(config);
       try {
-        const report = await actOnDeadLetter(
-          {
-            ...deps,
-            onWait: (fault, attempt) =>
-              deps.log.warn(
-                { dependency: fault.dependency, attempt, reason: fault.reason },
-                'the release waits for a dependency',
-              ),
-          },
-          parseId(raw),
-          action,
+        const report = await desk.act(parseId(raw), action, (fault, attempt) =>
+          log.warn(
+            { dependency: fault.dependency, attempt, reason: fault.reason },
+            'the release waits for a dependency',
+          ),
         );
         if (!report.ok) {
           console.error(`✗ #${report.id} failed again and stays parked: ${report.error}`);
@@ -102,7 +82,7 @@ for (const action of ['replay', 'discard'] as const) {
           process.exitCode = 1;
         }
       } finally {
-        await deps.close();
+        await desk.close();
       }
     });
 }

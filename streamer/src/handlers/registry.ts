@@ -1,5 +1,10 @@
+import type { StreamerClient } from '@outbox/db';
 import { AGGREGATE_TOPICS, type EventTopic } from '@outbox/events';
+import type { Redis } from 'ioredis';
+import type { StreamerConfig } from '../config';
+import { CacheInvalidationHandler } from './cache';
 import type { EventHandler } from './handler';
+import { MetricsHandler } from './metrics';
 
 const KNOWN_TOPICS: ReadonlySet<string> = new Set<EventTopic>(Object.values(AGGREGATE_TOPICS));
 
@@ -39,4 +44,16 @@ export class HandlerRegistry {
   forGroup(group: string): EventHandler | undefined {
     return this.byGroupId.get(group);
   }
+}
+
+/** The two groups of this streamer, from its configuration (the service and the DLQ tools alike). */
+export function streamerHandlers(
+  config: Pick<StreamerConfig, 'metricsGroupId' | 'cacheGroupId'>,
+  db: StreamerClient,
+  redis: Redis,
+): HandlerRegistry {
+  return new HandlerRegistry([
+    new MetricsHandler(config.metricsGroupId, db),
+    new CacheInvalidationHandler(config.cacheGroupId, db, redis),
+  ]);
 }

@@ -38,8 +38,7 @@ export async function decodeRecord(codec: EventCodec, record: ConsumedRecord): P
  */
 export function contractBreach(record: ConsumedRecord, event: CommerceEvent): string | undefined {
   const issues = contractIssues(event);
-  if (issues.length > 0)
-    return `contract: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+  if (issues.length > 0) return `contract: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
   const expectedTopic = AGGREGATE_TOPICS[event.aggregateType];
   if (record.topic !== expectedTopic)
     return `contract: aggregateType ${event.aggregateType} belongs on ${expectedTopic}, not ${record.topic}`;

@@ -20,8 +20,11 @@ export interface BatchResult {
 }
 
 export interface ProcessorHooks {
-  /** The partition starts or stops waiting for a dependency (metrics, status). */
-  onWait?(dependency: Dependency, waiting: boolean, waitedMs: number): void;
+  /**
+   * The partition starts or stops waiting for a dependency (metrics, status); `reason` is what
+   * the dependency answered. A new answer ends the wait and starts another with it.
+   */
+  onWait?(dependency: Dependency, waiting: boolean, waitedMs: number, reason: string): void;
   /** Records were parked (metrics; the DLQ publisher copies them to `<topic>.dlq`). */
   onParked?(topic: string, count: number): void;
 }
@@ -77,9 +80,9 @@ export class PartitionProcessor {
   constructor(private readonly o: ProcessorOptions) {}
 
   async process(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
-    let waiting: { dependency: Dependency; since: number } | undefined;
+    let waiting: { dependency: Dependency; reason: string; since: number } | undefined;
     const endWait = () => {
-      if (waiting) this.o.hooks?.onWait?.(waiting.dependency, false, Date.now() - waiting.since);
+      if (waiting) this.o.hooks?.onWait?.(waiting.dependency, false, Date.now() - waiting.since, waiting.reason);
       waiting = undefined;
     };
     try {
@@ -92,10 +95,10 @@ export class PartitionProcessor {
           // Stopping while a dependency fails: give the batch up (what is done gets committed).
           if (!ctx.isRunning()) throw new BatchAbandonedError('the consumer is stopping', { cause: err });
           const dependency = fault.kind === 'wait' ? fault.dependency : 'unknown';
-          if (waiting?.dependency !== dependency) {
+          if (waiting?.dependency !== dependency || waiting.reason !== fault.reason) {
             endWait();
-            waiting = { dependency, since: Date.now() };
-            this.o.hooks?.onWait?.(dependency, true, 0);
+            waiting = { dependency, reason: fault.reason, since: Date.now() };
+            this.o.hooks?.onWait?.(dependency, true, 0, fault.reason);
           }
           const waitMs = this.o.backoff(attempt);
           this.o.log.warn(
