@@ -54,6 +54,11 @@ export interface TopicSpec {
   /** Replicas per partition; the broker's default.replication.factor when absent. */
   replicationFactor?: number;
   configEntries: { name: string; value: string }[];
+  /**
+   * Set on a dead-letter topic: the topic whose records it holds copies of. ensureTopics gives it
+   * the source topic's max.message.bytes plus room for the DLQ publisher's headers.
+   */
+  deadLettersOf?: string;
 }
 
 /** TOPIC_REPLICATION_FACTOR and TOPIC_MIN_INSYNC_REPLICAS (single: 1 and 1; cluster: 3 and 2). */
@@ -85,7 +90,7 @@ export function pipelineTopics(
   });
   const events = Object.values(AGGREGATE_TOPICS).flatMap((topic) => [
     spec(topic, TOPIC_PARTITIONS, WEEK_MS),
-    spec(dlqTopicOf(topic), TOPIC_PARTITIONS, '-1'),
+    { ...spec(dlqTopicOf(topic), TOPIC_PARTITIONS, '-1'), deadLettersOf: topic },
   ]);
   const prefix = connector.config['topic.heartbeat.prefix'] ?? '__debezium-heartbeat';
   const heartbeat = spec(`${prefix}.${connector.config['topic.prefix']}`, 1, String(24 * 60 * 60 * 1000));

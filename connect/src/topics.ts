@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { TopicSpec } from './connector';
+import { raiseRecordLimits, roomForCopies } from './record-limits';
 
 /** An existing topic whose partition count differs from the configured one. */
 export interface PartitionCountMismatch {
@@ -39,23 +40,39 @@ function describeMismatches(mismatches: PartitionCountMismatch[]): string {
 
 /**
  * Creates the missing topics with their partitions and configs; existing topics are kept as
- * they are. An existing topic (event, DLQ or heartbeat topic alike) whose partition count
- * differs from the configured one, higher or lower, is refused with PartitionCountChangeRefused
- * before anything is created. Returns the names created.
+ * they are, except that a dead-letter topic's max.message.bytes is raised to what its copies
+ * need (see roomForCopies). An existing topic (event, DLQ or heartbeat topic alike) whose
+ * partition count differs from the configured one, higher or lower, is refused with
+ * PartitionCountChangeRefused before anything is created. Returns the names created.
  */
 export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
+  await refusePartitionCountChanges(admin, specs, existing);
+  // Sources first: a dead-letter topic is sized from its source topic's limit.
+  const sources = specs.filter((s) => s.deadLettersOf === undefined);
+  const created = await createMissing(admin, sources, existing);
+  const copies = specs.filter((s) => s.deadLettersOf !== undefined);
+  const deadLetters = await roomForCopies(admin, copies);
+  created.push(...(await createMissing(admin, deadLetters, existing)));
+  const presentDeadLetters = deadLetters.filter((s) => existing.has(s.topic));
+  await raiseRecordLimits(admin, presentDeadLetters);
+  return created;
+}
+
+async function refusePartitionCountChanges(admin: Admin, specs: TopicSpec[], existing: Set<string>): Promise<void> {
   const present = specs.filter((s) => existing.has(s.topic));
-  if (present.length > 0) {
-    const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
-    const mismatches = present.flatMap((s) => {
-      const current = metadata.topics.find((t) => t.name === s.topic)?.partitions.length;
-      return current === undefined || current === s.numPartitions
-        ? []
-        : [{ topic: s.topic, current, wanted: s.numPartitions }];
-    });
-    if (mismatches.length > 0) throw new PartitionCountChangeRefused(mismatches);
-  }
+  if (present.length === 0) return;
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+  const mismatches = present.flatMap((s) => {
+    const current = metadata.topics.find((t) => t.name === s.topic)?.partitions.length;
+    return current === undefined || current === s.numPartitions
+      ? []
+      : [{ topic: s.topic, current, wanted: s.numPartitions }];
+  });
+  if (mismatches.length > 0) throw new PartitionCountChangeRefused(mismatches);
+}
+
+async function createMissing(admin: Admin, specs: TopicSpec[], existing: Set<string>): Promise<string[]> {
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) {
     await admin.createTopics({

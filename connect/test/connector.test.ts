@@ -28,6 +28,14 @@ describe('the outbox connector and its topics', () => {
       expect({ topic: t.topic, rf: t.replicationFactor }).toEqual({ topic: t.topic, rf: 3 });
       expect(t.configEntries).toContainEqual({ name: 'min.insync.replicas', value: '2' });
     }
+    // Each DLQ topic names its source, so that ensureTopics sizes it for copies of the source's records.
+    expect(topics.map((t) => t.deadLettersOf)).toEqual([
+      undefined,
+      'catalog-events',
+      undefined,
+      'order-events',
+      undefined,
+    ]);
     const custom = loadStackConfig({ TOPIC_REPLICATION_FACTOR: '5', TOPIC_MIN_INSYNC_REPLICAS: '3' });
     const [first] = pipelineTopics(loadConnector(custom), replicationOf(custom));
     expect(first?.replicationFactor).toBe(5);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { endpointsOf, loadStackConfig } from '@outbox/config';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { ensureTopics, PartitionCountChangeRefused, type TopicSpec } from '../src';
+import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin } from 'kafkajs';
+import { dlqRecordLimit, ensureTopics, maxMessageBytes, PartitionCountChangeRefused, type TopicSpec } from '../src';
 
 /**
  * `connect apply` creates missing topics but never changes the partition count of an existing
@@ -25,6 +25,15 @@ describe('ensureTopics (connect apply)', () => {
     numPartitions,
     configEntries: [{ name: 'retention.ms', value: '3600000' }],
   });
+  const dlqSpec = (source: string): TopicSpec => ({ ...spec(`${source}.dlq`, 3), deadLettersOf: source });
+  const ownConfigOf = async (topic: string): Promise<Record<string, string>> => {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+    });
+    const entries = resources[0]?.configEntries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG) ?? [];
+    return Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
+  };
   const partitionsOf = async (topic: string): Promise<number> =>
     (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0;
 
@@ -88,5 +97,47 @@ describe('ensureTopics (connect apply)', () => {
     ]);
     expect(await partitionsOf(`${topic}.dlq`)).toBe(3);
     expect(await admin.listTopics()).not.toContain(fresh);
+  });
+
+  it("gives a new DLQ topic room for a copy of its source topic's largest record", async () => {
+    const topic = name('topics-dlq-size');
+    const source = {
+      ...spec(topic, 3),
+      configEntries: [{ name: 'max.message.bytes', value: String(3 * 1024 * 1024) }],
+    };
+    expect(await ensureTopics(admin, [source, dlqSpec(topic)])).toEqual([topic, `${topic}.dlq`]);
+    expect(await maxMessageBytes(admin, `${topic}.dlq`)).toBe(dlqRecordLimit(3 * 1024 * 1024));
+    // A source without its own limit has the broker's (message.max.bytes).
+    const plain = name('topics-dlq-default');
+    await ensureTopics(admin, [spec(plain, 3), dlqSpec(plain)]);
+    expect(await maxMessageBytes(admin, `${plain}.dlq`)).toBe(dlqRecordLimit(await maxMessageBytes(admin, plain)));
+  });
+
+  it('raises the record limit of an existing DLQ topic, keeping its other settings, and never lowers it', async () => {
+    const topic = name('topics-dlq-raise');
+    const oldDlq = { ...spec(`${topic}.dlq`, 3), configEntries: [{ name: 'retention.ms', value: '-1' }] };
+    await ensureTopics(admin, [spec(topic, 3), oldDlq]);
+    const before = await maxMessageBytes(admin, `${topic}.dlq`);
+    expect(before).toBe(await maxMessageBytes(admin, topic));
+
+    expect(await ensureTopics(admin, [spec(topic, 3), dlqSpec(topic)])).toEqual([]);
+    expect(await ownConfigOf(`${topic}.dlq`)).toEqual({
+      'retention.ms': '-1',
+      'max.message.bytes': String(dlqRecordLimit(before)),
+    });
+
+    const larger = String(dlqRecordLimit(before) + 1);
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: `${topic}.dlq`,
+          configEntries: [{ name: 'max.message.bytes', value: larger }],
+        },
+      ],
+    });
+    await ensureTopics(admin, [spec(topic, 3), dlqSpec(topic)]);
+    expect(await maxMessageBytes(admin, `${topic}.dlq`)).toBe(Number(larger));
   });
 });

@@ -4,7 +4,7 @@ import { CATALOGUE, type Catalogue, type CatalogueEntry } from './catalogue';
 import { show } from './describe';
 import { EventDecodeError, SchemaRegistrationError } from './errors';
 import type { CommerceEvent, EventType } from './generated/event-types';
-import { registryReadError, statusOf } from './registry-errors';
+import { refusalOf, schemaOf, statusOf, unreachable, type SchemaAnswer } from './registry-errors';
 import { validateEvent } from './validate';
 
 export interface DecodedEvent {
@@ -16,6 +16,20 @@ export interface DecodedEvent {
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
 const COMPATIBILITY_LEVEL = 'BACKWARD';
+const LOOKUP_TIMEOUT_MS = 10_000;
+
+/** GET a schema by id. The registry client drops the error code of a 404, which tells an unknown id apart. */
+async function askRegistry(url: string): Promise<SchemaAnswer> {
+  try {
+    const response = await fetch(url, {
+      headers: { Accept: 'application/vnd.schemaregistry.v1+json, application/json' },
+      signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
+    });
+    return { url, status: response.status, body: await response.text() };
+  } catch (error) {
+    throw unreachable(url, error);
+  }
+}
 
 /**
  * Encodes and decodes the events of the catalogue in the Confluent wire format (magic byte 0,
@@ -88,7 +102,8 @@ export class EventCodec {
    * Decodes with the writer schema (fetched from the registry by id, cached) resolved to this
    * package's schema of that event type: fields added by a newer writer are dropped, fields this
    * reader has but the writer lacks get their defaults. Throws EventDecodeError for bytes that
-   * can never be decoded; registry outages (no answer, 5xx) throw RegistryUnavailableError.
+   * can never be decoded; registry outages (no answer, 5xx, a 404 that is not the registry's
+   * "schema not found") throw RegistryUnavailableError.
    */
   async decode(bytes: Buffer): Promise<DecodedEvent> {
     if (!Buffer.isBuffer(bytes) || bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) {
@@ -123,16 +138,7 @@ export class EventCodec {
     const cached = this.readers.get(schemaId);
     if (cached) return cached;
     if (schemaId <= 0) throw new EventDecodeError('unknown-schema', `schema id ${schemaId} is not valid`, schemaId);
-    let writer: unknown;
-    try {
-      writer = await this.registry.getSchema(schemaId);
-    } catch (error) {
-      throw registryReadError(schemaId, error);
-    }
-    if (!avro.Type.isType(writer)) {
-      throw new EventDecodeError('unknown-event-type', `schema ${schemaId} is not an Avro schema`, schemaId);
-    }
-    const writerType = writer as avro.Type;
+    const writerType = await this.writerSchema(schemaId);
     const entry = writerType.name === undefined ? undefined : this.catalogue.byFullName.get(writerType.name);
     if (!entry) {
       throw new EventDecodeError(
@@ -155,6 +161,25 @@ export class EventCodec {
     const reader = { entry, resolver };
     this.readers.set(schemaId, reader);
     return reader;
+  }
+
+  /**
+   * The writer schema of an id, from GET /schemas/ids/<id>. What each answer means (park the
+   * record, or wait for the registry) is decided in registry-errors.ts.
+   */
+  private async writerSchema(schemaId: number): Promise<avro.Type> {
+    const answer = await askRegistry(`${this.registryUrl}/schemas/ids/${schemaId}`);
+    if (answer.status !== 200) throw refusalOf(schemaId, answer);
+    const { schema, schemaType } = schemaOf(answer);
+    if (schemaType !== undefined && schemaType !== 'AVRO') {
+      throw new EventDecodeError('unknown-event-type', `schema ${schemaId} is ${show(schemaType)}, not Avro`, schemaId);
+    }
+    try {
+      return avro.Type.forSchema(JSON.parse(schema) as avro.Schema);
+    } catch (error) {
+      const message = `schema ${schemaId} cannot be read: ${(error as Error).message}`;
+      throw new EventDecodeError('unreadable-schema', message, schemaId, { cause: error });
+    }
   }
 
   private async register(entry: CatalogueEntry): Promise<number> {

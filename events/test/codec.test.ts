@@ -5,6 +5,7 @@ import {
   EventDecodeError,
   EventValidationError,
   newEvent,
+  RegistryUnavailableError,
   type CommerceEvent,
   type EventOf,
   type EventType,
@@ -15,8 +16,16 @@ const examples: { [T in EventType]: EventOf<T> } = {
   PRODUCT_LIKED: newEvent('PRODUCT_LIKED', '00000000-0000-4000-8000-000000000001', { memberId: 'member-1' }),
   PRODUCT_UNLIKED: newEvent('PRODUCT_UNLIKED', '00000000-0000-4000-8000-000000000001', { memberId: 'member-1' }),
   PRODUCT_VIEWED: newEvent('PRODUCT_VIEWED', '00000000-0000-4000-8000-000000000002', { memberId: null }),
-  STOCK_DECREASED: newEvent('STOCK_DECREASED', '00000000-0000-4000-8000-000000000003', { quantity: 2, remainingStock: 0, orderId: '00000000-0000-4000-8000-000000000004' }),
-  STOCK_INCREASED: newEvent('STOCK_INCREASED', '00000000-0000-4000-8000-000000000003', { quantity: 2, remainingStock: 2, orderId: '00000000-0000-4000-8000-000000000004' }),
+  STOCK_DECREASED: newEvent('STOCK_DECREASED', '00000000-0000-4000-8000-000000000003', {
+    quantity: 2,
+    remainingStock: 0,
+    orderId: '00000000-0000-4000-8000-000000000004',
+  }),
+  STOCK_INCREASED: newEvent('STOCK_INCREASED', '00000000-0000-4000-8000-000000000003', {
+    quantity: 2,
+    remainingStock: 2,
+    orderId: '00000000-0000-4000-8000-000000000004',
+  }),
   ORDER_CREATED: newEvent('ORDER_CREATED', '00000000-0000-4000-8000-000000000004', {
     memberId: 'member-1',
     items: [
@@ -25,7 +34,11 @@ const examples: { [T in EventType]: EventOf<T> } = {
     ],
     totalAmount: 3999,
   }),
-  COUPON_USED: newEvent('COUPON_USED', '00000000-0000-4000-8000-000000000004', { couponId: '00000000-0000-4000-8000-000000000006', memberId: 'member-1', discount: 500 }),
+  COUPON_USED: newEvent('COUPON_USED', '00000000-0000-4000-8000-000000000004', {
+    couponId: '00000000-0000-4000-8000-000000000006',
+    memberId: 'member-1',
+    discount: 500,
+  }),
   PAYMENT_COMPLETED: newEvent('PAYMENT_COMPLETED', '00000000-0000-4000-8000-000000000004', { amount: 3499 }),
   PAYMENT_FAILED: newEvent('PAYMENT_FAILED', '00000000-0000-4000-8000-000000000007', {
     reason: 'card declined',
@@ -172,7 +185,9 @@ describe('EventCodec against the real registry', () => {
         orderId: 'o-9',
       });
       const eventId = '0b6f2c1e-4d3a-4f5b-8c7d-9e0f1a2b3c4d';
-      expect(newEvent('PAYMENT_COMPLETED', '00000000-0000-4000-8000-000000000009', { amount: 1 }, { eventId }).eventId).toBe(eventId);
+      expect(
+        newEvent('PAYMENT_COMPLETED', '00000000-0000-4000-8000-000000000009', { amount: 1 }, { eventId }).eventId,
+      ).toBe(eventId);
       // @ts-expect-error the fields must match the event type (quantity is not a field of PRODUCT_LIKED)
       newEvent('PRODUCT_LIKED', '00000000-0000-4000-8000-000000000001', { memberId: 'm', quantity: 1 });
       // @ts-expect-error a field of the event type is missing
@@ -244,6 +259,15 @@ describe('EventCodec against the real registry', () => {
       const error = await decodeFailure(codec.decode(unknownId));
       expect(error.reason).toBe('unknown-schema');
       expect(error.schemaId).toBe(2_000_000_000);
+    });
+
+    it('a 404 without "schema not found" (the registry root, without its Confluent API path) is a wait naming the URL', async () => {
+      const valid = await codec.encode(examples.PRODUCT_LIKED);
+      const root = new URL(registryUrl).origin;
+      expect(registryUrl).not.toBe(root);
+      const error = await new EventCodec(root).decode(valid).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(RegistryUnavailableError);
+      expect((error as Error).message).toContain(`GET ${root}/schemas/ids/${valid.readInt32BE(1)}`);
     });
 
     it('corrupt: truncated bytes, trailing bytes, a garbage body', async () => {

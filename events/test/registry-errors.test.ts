@@ -45,6 +45,22 @@ describe('registry failures while decoding', () => {
     expect(error).toMatchObject({ name: 'EventDecodeError', reason: 'unknown-schema' });
   });
 
+  it.each([
+    ['an empty body', ''],
+    ['another error code', JSON.stringify({ error_code: 40401, message: 'Subject not found' })],
+    ['a web server', '<html><body>Not Found</body></html>'],
+  ])('a 404 with %s is no answer about the id: the consumer waits, told the URL', async (_what, body) => {
+    const error = await decodeWith(404, body, 11).catch((e) => e);
+    expect(error).toBeInstanceOf(RegistryUnavailableError);
+    expect(error.message).toContain(`GET ${url}/schemas/ids/11`);
+  });
+
+  it('a 200 that is no schema answer (a page served for any path) is a wait too', async () => {
+    const error = await decodeWith(200, '<html>welcome</html>', 12).catch((e) => e);
+    expect(error).toBeInstanceOf(RegistryUnavailableError);
+    expect(error.message).toContain(`GET ${url}/schemas/ids/12`);
+  });
+
   it.each([500, 503, 429])('a registry answering %i is unavailable: the consumer waits', async (status) => {
     const error = await decodeWith(status, JSON.stringify({ message: 'busy' }), 9).catch((e) => e);
     expect(error).toBeInstanceOf(RegistryUnavailableError);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { maxMessageBytes } from '@outbox/connect';
 import { createStreamerClient } from '@outbox/db';
 import { EventCodec, newEvent, type CommerceEvent } from '@outbox/events';
 import { collectFromNow, endpoints, eventually, kafkaClient, preparePipeline, uniqueName } from '@outbox/e2e';
@@ -244,7 +245,11 @@ describe('partition processor: faults and the sequenced DLQ', () => {
   it('a dead letter Kafka refuses (larger than the topic accepts) is kept with its reason and never blocks the next ones', async () => {
     const group = uniqueName('too-large');
     const p = processor(new MetricsHandler(group, db), 'batch');
-    const huge = Buffer.alloc(1_500_000, 0x61);
+    // One byte more than catalog-events.dlq takes (its source's limit and room for the DLQ headers).
+    const admin = kafkaClient('processor-test').admin();
+    await admin.connect();
+    const dlqLimit = await maxMessageBytes(admin, 'catalog-events.dlq').finally(() => admin.disconnect());
+    const huge = Buffer.alloc(dlqLimit + 1, 0x61);
     await p.process([record(1, 'k-huge', huge, { id: randomUUID() })], running);
     await p.process([record(2, 'k-small', Buffer.from('tiny'), { id: randomUUID() })], running);
     await new DlqPublisher(db, producer, log).publishPending();
