@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -173,7 +174,7 @@ async function main(cli: CliOptions): Promise<void> {
         figures = { ...figures, ...measured.result };
         cpu[scenario] = measured.cpu;
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = messageOf(err);
         failures.push(`${scenario}: ${message}`);
         log(`scenario ${scenario} FAILED: ${message}`);
       }
@@ -205,6 +206,6 @@ async function main(cli: CliOptions): Promise<void> {
 }
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`bench: ${messageOf(err)}`);
   process.exitCode = 1;
 });

@@ -3,7 +3,7 @@ import './topology-flag';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadStackConfig } from '@outbox/config';
+import { loadStackConfig, messageOf } from '@outbox/config';
 import { stackComponents, loadVersions, up } from '@outbox/stack';
 import { DEPENDENCY_TARGETS, FAULT_TARGETS, KILL_TARGETS, type FaultTarget } from './targets';
 import { runChaos } from './run';
@@ -103,6 +103,6 @@ const program = new Command('chaos')
   });
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(`chaos failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`chaos failed: ${messageOf(err)}`);
   process.exit(2); // without waiting for clients a failed run may have left open
 });

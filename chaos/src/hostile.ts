@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CATALOGUE, EventCodec, newEvent, ROLE_TOPICS, type CommerceEvent, type EventTopic } from '@outbox/events';
@@ -60,7 +61,7 @@ export async function runHostileProducer(o: {
         report.acknowledged[kind] = (report.acknowledged[kind] ?? 0) + 1;
       } catch (err) {
         // Kafka is down (a fault of the run): the next one is tried later.
-        const why = `${kind}: ${err instanceof Error ? err.message : String(err)}`;
+        const why = `${kind}: ${messageOf(err)}`;
         report.failedSends[why] = (report.failedSends[why] ?? 0) + 1;
       }
     }

@@ -19,3 +19,4 @@ export {
 export type { ConnectWorker, KafkaNode, StackConfig, StackEndpoints, StackProfile, StackTopology } from './stack';
 export { renderTemplate } from './template';
 export * from './defaults';
+export { messageOf } from './errors';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { endpointsOf, loadStackConfig } from '@outbox/config';
+import { endpointsOf, loadStackConfig, messageOf } from '@outbox/config';
 import { applyConnector } from './apply';
 import { loadConnector } from './connector';
 import { ConnectClient, reachableConnectUrl } from './rest';
@@ -76,6 +76,6 @@ program
   });
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(`✗ ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`✗ ${messageOf(err)}`);
   process.exit(1);
 });

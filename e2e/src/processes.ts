@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { CONSUMER_SESSION_MS, repoRoot } from '@outbox/config';
+import { CONSUMER_SESSION_MS, repoRoot, messageOf } from '@outbox/config';
 import { stack } from './stack-under-test';
 import { eventually } from './wait';
 
@@ -80,7 +80,7 @@ export async function startService(
       options.readyTimeoutMs ?? 60_000,
     ).catch(async (err: unknown) => {
       await service.kill('SIGKILL');
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${name} output:\n${output.slice(-4000)}`);
+      throw new Error(`${messageOf(err)}\n${name} output:\n${output.slice(-4000)}`);
     });
   }
   return service;

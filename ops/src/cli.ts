@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { Command, Option } from 'commander';
 import { loadStatusConfig, pipelineStatus, renderStatus, statusAsPrometheus } from './status';
 
@@ -26,6 +27,6 @@ const program = new Command('status')
   });
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(`status failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`status failed: ${messageOf(err)}`);
   process.exitCode = 2;
 });

@@ -5,7 +5,7 @@
  * URLs come from COMMERCE_DATABASE_URL / STREAMER_DATABASE_URL, else from the stack
  * configuration (STACK_PROFILE, PG_PORT, ...), so it targets the same servers as the services.
  */
-import { endpointsOf, loadStackConfig } from '@outbox/config';
+import { endpointsOf, loadStackConfig, messageOf } from '@outbox/config';
 import { applyMigrations } from './migrate';
 import { commerceMigrationsDir, streamerMigrationsDir } from './paths';
 
@@ -67,7 +67,7 @@ export async function main(args: string[]): Promise<void> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(`migrate: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`migrate: ${messageOf(error)}`);
     process.exitCode = 1;
   });
 }

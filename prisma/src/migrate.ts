@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -237,7 +238,7 @@ async function applyOne(client: Client, migration: MigrationFile): Promise<void>
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new MigrationError(`migration ${migration.name} failed and was rolled back: ${reason}`, migration.name, {
       cause: error,
     });

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { loadStackConfig, type StackProfile, type StackTopology } from '@outbox/config';
+import { loadStackConfig, type StackProfile, type StackTopology, messageOf } from '@outbox/config';
 import { StackError } from './errors';
 import { describeQuorum } from './quorum';
 import { down, stackComponents, statusOf, up } from './stack';
@@ -133,6 +133,6 @@ function describe(config: ReturnType<typeof loadStackConfig>): string {
 }
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(err instanceof StackError ? err.describe() : `✗ ${err instanceof Error ? err.message : String(err)}`);
+  console.error(err instanceof StackError ? err.describe() : `✗ ${messageOf(err)}`);
   process.exit(1);
 });

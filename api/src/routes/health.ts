@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import type { FastifyInstance } from 'fastify';
 import type { CommerceClient } from '@outbox/db';
 import type { Redis } from 'ioredis';
@@ -12,7 +13,7 @@ export function registerHealth(app: FastifyInstance, deps: { db: CommerceClient;
         await probe();
         return 'ok';
       } catch (err) {
-        return err instanceof Error ? err.message : String(err);
+        return messageOf(err);
       }
     };
     const [database, redis] = await Promise.all([

@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import type { CommerceClient } from '@outbox/db';
 import { ApiError } from '../errors';
 
@@ -26,7 +27,7 @@ export class MetricsReader {
     } catch (err) {
       throw new ApiError(
         'DEPENDENCY_UNAVAILABLE',
-        `the streamer does not answer (${err instanceof Error ? err.message : String(err)})`,
+        `the streamer does not answer (${messageOf(err)})`,
       );
     }
   }

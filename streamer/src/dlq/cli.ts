@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { Command } from 'commander';
 import { loggerOptions } from '@outbox/telemetry';
 import pino from 'pino';
@@ -88,6 +89,6 @@ for (const action of ['replay', 'discard'] as const) {
 }
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(`✗ ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`✗ ${messageOf(err)}`);
   process.exit(1);
 });

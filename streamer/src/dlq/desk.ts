@@ -1,10 +1,10 @@
+import { messageOf } from '@outbox/config';
 import { createStreamerClient, type StreamerClient } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
 import { Redis } from 'ioredis';
 import { REDIS_COMMAND_TIMEOUT_MS, type StreamerConfig } from '../config';
 import { streamerHandlers } from '../handlers/registry';
 import { decodeRecord } from '../pipeline/decode';
-import { messageOf } from '../pipeline/faults';
 import { textOf } from '../pipeline/record';
 import { decodeHeaders, DeadLetters, recordOfRow, type DeadLetterFilter, type DeadLetterRow } from './dead-letters';
 import { actOnDeadLetter, type ReplayDeps, type ReplayReport } from './replay';

@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { inTransaction, type streamer, type StreamerClient } from '@outbox/db';
 import { dlqTopicOf, type EventTopic } from '@outbox/events';
 import { KafkaJSProtocolError, type IHeaders, type Message, type Producer } from 'kafkajs';
@@ -146,7 +147,7 @@ export class DlqPublisher {
       this.log.warn({ err, id, topic: row.topic }, 'Kafka cannot take the DLQ copy now; it waits for the next round');
       return { status: 'waiting', topic: row.topic };
     }
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     this.log.error({ err, id }, 'Kafka refused a dead letter for good; kept in the table');
     await tx.deadLetter.update({ where: { id: row.id }, data: { publishError: reason.slice(0, 1000) } });
     return { status: 'refused', topic: row.topic };

@@ -1,9 +1,10 @@
+import { messageOf } from '@outbox/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StreamerClient } from '@outbox/db';
 import type { EventCodec } from '@outbox/events';
 import type { HandlerRegistry } from '../handlers/registry';
 import { decodeRecord } from '../pipeline/decode';
-import { classify, messageOf, type Fault } from '../pipeline/faults';
+import { classify, type Fault } from '../pipeline/faults';
 import { exponentialBackoff, type BackoffStrategy } from '../strategies/backoff';
 import { recordOfRow, storable, type DeadLetterRow, type DeadLetters } from './dead-letters';
 

@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { contextFromHeaders, tracerOf } from '@outbox/telemetry';
 import type { BatchResult } from '../pipeline/partition-processor';
@@ -54,7 +55,7 @@ export class RecordSpans {
   /** The batch failed for good (the consumer stops): the spans end as errors. */
   fail(err: unknown): void {
     for (const span of this.spans.values()) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(err) });
       span.end();
     }
   }

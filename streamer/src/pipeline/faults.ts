@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { EventDecodeError, RegistryUnavailableError } from '@outbox/events';
 
 /**
@@ -112,10 +113,6 @@ export function classify(err: unknown): Fault {
   }
   if (isRedisError(err)) return { kind: 'wait', dependency: 'redis', reason };
   return { kind: 'wait', dependency: 'unknown', reason };
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** True when a Kafka error says this member lost its place in the group (so did its batch). */

@@ -1,3 +1,4 @@
+import { messageOf } from '@outbox/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StreamerClient } from '@outbox/db';
 import type { CommerceEvent, EventCodec } from '@outbox/events';
@@ -7,7 +8,7 @@ import type { ApplyOutcome, EventHandler } from '../handlers/handler';
 import { handledAlready } from '../inbox/inbox';
 import type { BackoffStrategy } from '../strategies/backoff';
 import { decodeRecord } from './decode';
-import { BatchAbandonedError, classify, messageOf, type Dependency } from './faults';
+import { BatchAbandonedError, classify, type Dependency } from './faults';
 import { offsetOf, queueOf, recordLogFields, type ConsumedRecord } from './record';
 
 export interface BatchResult {
