@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createStreamerClient } from '@outbox/db';
-import { EventCodec, newEvent } from '@outbox/events';
-import { endpoints, preparePipeline, uniqueName as newGroupName } from '@outbox/e2e';
+import { newEvent } from '@outbox/events';
 import fc from 'fast-check';
 import type { IHeaders } from 'kafkajs';
-import pino from 'pino';
-import { DeadLetters, decodeHeaders } from '../src/dlq/dead-letters';
-import { MetricsHandler } from '../src/handlers/metrics';
-import { PartitionProcessor, type BatchContext } from '../src/pipeline/partition-processor';
+import { decodeHeaders } from '../src/dlq/dead-letters';
+import type { BatchContext } from '../src/pipeline/partition-processor';
 import { toConsumedRecord, type ConsumedRecord, type RawHeader } from '../src/pipeline/record';
+import { processorKit } from './processor-kit';
 
 /**
  * Any record a broker accepts, through the real processor and the real streamer database:
@@ -82,32 +79,13 @@ function asKafkajsHeaders(headers: RawHeader[]): { grouped: IHeaders; order: Raw
 }
 
 describe('property: any record a broker accepts is applied once or parked once, byte for byte', () => {
-  const db = createStreamerClient(endpoints.postgresUrl('streamer'));
-  const deadLetters = new DeadLetters(db);
-  const log = pino({ level: 'silent' });
-  // Every group of this file, so afterAll removes its dead letters: left behind, records of up
-  // to a megabyte would be copied to the .dlq topics by every streamer started after this test.
-  const groups: string[] = [];
-  const uniqueName = (prefix: string): string => {
-    const group = newGroupName(prefix);
-    groups.push(group);
-    return group;
-  };
-  let codec: EventCodec;
-
-  beforeAll(async () => {
-    await preparePipeline();
-    codec = await EventCodec.connect(endpoints.registryUrl);
-  });
-  afterAll(async () => {
-    await db.deadLetter.deleteMany({ where: { consumerGroup: { in: groups } } });
-    await db.$disconnect();
-  });
+  const kit = processorKit();
+  const { db } = kit;
 
   it(`holds for ${RUNS} generated batches (seed ${SEED})`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(spec, { minLength: 1, maxLength: 8 }), async (specs) => {
-        const group = uniqueName('any-record');
+        const group = kit.group('any-record');
         const products = Array.from({ length: PRODUCTS }, () => randomUUID());
         const records: ConsumedRecord[] = [];
         const expectedHeaders: RawHeader[][] = [];
@@ -122,7 +100,7 @@ describe('property: any record a broker accepts is applied once or parked once, 
               ? newEvent('PRODUCT_VIEWED', productId, { memberId: null })
               : newEvent('PRODUCT_LIKED', productId, { memberId: randomUUID() });
             key = Buffer.from(productId);
-            value = await codec.encode(event);
+            value = await kit.codec.encode(event);
             headers = [
               { name: 'id', value: Buffer.from(event.eventId) },
               { name: 'eventType', value: Buffer.from(event.eventType) },
@@ -148,16 +126,7 @@ describe('property: any record a broker accepts is applied once or parked once, 
           );
         }
 
-        const processor = new PartitionProcessor({
-          handler: new MetricsHandler(group, db),
-          codec,
-          db,
-          deadLetters,
-          applyMode: 'batch',
-          maxAttempts: 2,
-          backoff: () => 20,
-          log,
-        });
+        const processor = kit.processor(group);
         const until = Date.now() + 20_000; // the partition must advance: a batch that cannot finish fails
         const ctx: BatchContext = { heartbeat: async () => undefined, isRunning: () => Date.now() < until };
         await processor.process(records, ctx);

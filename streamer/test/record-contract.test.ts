@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createStreamerClient } from '@outbox/db';
-import { CATALOGUE, EventCodec, newEvent, type CommerceEvent } from '@outbox/events';
-import { endpoints, preparePipeline, uniqueName as newGroupName } from '@outbox/e2e';
-import pino from 'pino';
-import { DeadLetters } from '../src/dlq/dead-letters';
-import { MetricsHandler } from '../src/handlers/metrics';
+import { CATALOGUE, newEvent, type CommerceEvent } from '@outbox/events';
 import { classify, SQLSTATE_CLASSES } from '../src/pipeline/faults';
-import { PartitionProcessor, type BatchContext } from '../src/pipeline/partition-processor';
+import type { BatchContext } from '../src/pipeline/partition-processor';
 import { toConsumedRecord, type ConsumedRecord } from '../src/pipeline/record';
+import { processorKit } from './processor-kit';
 
 /**
  * The record contract, checked on the real processor against the real streamer database and
@@ -15,39 +11,10 @@ import { toConsumedRecord, type ConsumedRecord } from '../src/pipeline/record';
  * key (one 3,900-character key once held every partition of the broker), and never applied.
  */
 describe('record contract: what a broker accepts but the pipeline must not apply', () => {
-  const db = createStreamerClient(endpoints.postgresUrl('streamer'));
-  const deadLetters = new DeadLetters(db);
-  const log = pino({ level: 'silent' });
-  // Every group of this file, so afterAll removes its dead letters: left behind, records of up
-  // to a megabyte would be copied to the .dlq topics by every streamer started after this test.
-  const groups: string[] = [];
-  const uniqueName = (prefix: string): string => {
-    const group = newGroupName(prefix);
-    groups.push(group);
-    return group;
-  };
-  let codec: EventCodec;
-
-  beforeAll(async () => {
-    await preparePipeline();
-    codec = await EventCodec.connect(endpoints.registryUrl);
-  });
-  afterAll(async () => {
-    await db.deadLetter.deleteMany({ where: { consumerGroup: { in: groups } } });
-    await db.$disconnect();
-  });
-
-  const processor = (group: string) =>
-    new PartitionProcessor({
-      handler: new MetricsHandler(group, db),
-      codec,
-      db,
-      deadLetters,
-      applyMode: 'batch',
-      maxAttempts: 2,
-      backoff: () => 20,
-      log,
-    });
+  const kit = processorKit();
+  const { db, deadLetters } = kit;
+  const processor = (group: string) => kit.processor(group);
+  const uniqueName = (prefix: string) => kit.group(prefix);
 
   /** Gives up after a few seconds: a batch that cannot finish (a park failing forever) fails the test. */
   const boundedRun = (): BatchContext => {
@@ -58,7 +25,7 @@ describe('record contract: what a broker accepts but the pipeline must not apply
   /** The wire format without the producer-side contract check, as a hostile producer writes it. */
   const encodeUnchecked = async (event: CommerceEvent): Promise<Buffer> => {
     const header = Buffer.alloc(5);
-    header.writeInt32BE(await codec.schemaIdOf(event.eventType), 1);
+    header.writeInt32BE(await kit.codec.schemaIdOf(event.eventType), 1);
     return Buffer.concat([header, CATALOGUE.entry(event.eventType).type.toBuffer(event)]);
   };
 
