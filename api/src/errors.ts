@@ -1,3 +1,5 @@
+import { databaseFailureOf } from '@outbox/db';
+
 /** Every error code the api answers with, in one place. */
 export const ERROR_CODES = {
   VALIDATION_FAILED: 400,
@@ -134,8 +136,8 @@ const failure = ([cause, reason]: [TransientCause, string]): TransientFailure =>
   retryAfterSeconds: RETRY_AFTER_SECONDS[cause],
 });
 
-function fromSqlState(code: unknown): TransientFailure | undefined {
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+function fromSqlState(code: string | undefined): TransientFailure | undefined {
+  if (code === undefined) return undefined;
   const known = TRANSIENT_SQLSTATES[code];
   if (known) return failure(known);
   if (code.startsWith('08')) return failure(['unavailable', 'database connection failure']);
@@ -146,58 +148,29 @@ function fromSqlState(code: unknown): TransientFailure | undefined {
  * The ONE classification of database failures: a transient one (the same request can succeed
  * a moment later) gets a 503 TRY_AGAIN with Retry-After; anything else stays a 500.
  *
- * How Prisma 7 with `@prisma/adapter-pg` surfaces them:
- * - a PostgreSQL error is a `PrismaClientKnownRequestError` (P2010 for raw queries, P2039 or a
- *   mapped code such as P2034 for model queries) whose `meta.driverAdapterError.cause` carries
- *   `kind` and, for server errors, `originalCode` (the SQLSTATE);
- * - a refused connection is P1001 (`kind: DatabaseNotReachable`), a reset P1017;
- * - an interactive transaction that cannot get a connection within `maxWait` is P2028;
- * - the pg pool's own connection timeout and a connection that died are plain `Error`s
- *   from node-postgres, passed through unchanged.
- * The error and its `cause` chain are inspected by shape, so any generated client matches.
+ * The SQLSTATE, the adapter's kind and Prisma's code come from @outbox/db (databaseFailureOf,
+ * the one reader of database errors); what node-postgres throws unwrapped (a socket error, the
+ * pool's own connection timeout, a connection that died) is read here, through the cause chain.
  */
-export function classifyTransient(err: unknown, depth = 0): TransientFailure | undefined {
-  if (typeof err !== 'object' || err === null || depth > 5) return undefined;
-  const e = err as {
-    name?: unknown;
-    code?: unknown;
-    errorCode?: unknown;
-    message?: unknown;
-    severity?: unknown;
-    meta?: { driverAdapterError?: unknown };
-    cause?: unknown;
-    kind?: unknown;
-    originalCode?: unknown;
-  };
-
-  // DriverAdapterError: { name: 'DriverAdapterError', cause: { kind, originalCode?, code? } }
-  if (e.name === 'DriverAdapterError' && typeof e.cause === 'object' && e.cause !== null) {
-    const cause = e.cause as { kind?: unknown; originalCode?: unknown; code?: unknown };
-    const bySqlState = fromSqlState(cause.originalCode ?? (cause.kind === 'postgres' ? cause.code : undefined));
+export function classifyTransient(err: unknown): TransientFailure | undefined {
+  const database = databaseFailureOf(err);
+  if (database) {
+    const bySqlState = fromSqlState(database.sqlState);
     if (bySqlState) return bySqlState;
-    const byKind = typeof cause.kind === 'string' ? TRANSIENT_ADAPTER_KINDS[cause.kind] : undefined;
-    if (byKind) return failure(byKind);
+    const byKindOrCode =
+      (database.kind ? TRANSIENT_ADAPTER_KINDS[database.kind] : undefined) ??
+      (database.prismaCode ? TRANSIENT_PRISMA_CODES[database.prismaCode] : undefined);
+    if (byKindOrCode) return failure(byKindOrCode);
   }
-
-  if (typeof e.name === 'string' && e.name.startsWith('PrismaClient')) {
-    const fromAdapter = classifyTransient(e.meta?.driverAdapterError, depth + 1);
-    if (fromAdapter) return fromAdapter;
-    const prismaCode = typeof e.code === 'string' ? e.code : typeof e.errorCode === 'string' ? e.errorCode : undefined;
-    const byPrismaCode = prismaCode ? TRANSIENT_PRISMA_CODES[prismaCode] : undefined;
-    if (byPrismaCode) return failure(byPrismaCode);
-  }
-
-  // node-postgres errors that reached us unwrapped: a server error (SQLSTATE + severity) or a socket error.
-  if (typeof e.severity === 'string') {
-    const bySqlState = fromSqlState(e.code);
-    if (bySqlState) return bySqlState;
-  }
-  if (typeof e.code === 'string' && TRANSIENT_SOCKET_CODES.has(e.code)) {
-    return failure(['unavailable', 'database not reachable']);
-  }
-  if (typeof e.message === 'string') {
-    const byMessage = TRANSIENT_PG_MESSAGES.find(([pattern]) => pattern.test(e.message as string));
+  // What node-postgres throws unwrapped: a socket error, the pool's timeout, a dead connection.
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 6; depth += 1) {
+    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code))
+      return failure(['unavailable', 'database not reachable']);
+    const byMessage =
+      typeof message === 'string' ? TRANSIENT_PG_MESSAGES.find(([pattern]) => pattern.test(message)) : undefined;
     if (byMessage) return failure([byMessage[1], byMessage[2]]);
+    e = cause;
   }
-  return e.cause !== undefined ? classifyTransient(e.cause, depth + 1) : undefined;
+  return undefined;
 }

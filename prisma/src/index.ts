@@ -25,3 +25,5 @@ export { commerceMigrationsDir, commerceSchemaPath, streamerMigrationsDir, strea
 export { inTransaction, TRANSACTION_LIMITS } from './transactions';
 export { outboxBacklog, replicationSlotState } from './outbox-health';
 export type { OutboxBacklog, ReplicationSlotState } from './outbox-health';
+export { databaseFailureOf } from './database-errors';
+export type { DatabaseFailure } from './database-errors';

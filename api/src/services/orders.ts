@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { commerce, type CommerceClient } from '@outbox/db';
+import { commerce, databaseFailureOf, type CommerceClient } from '@outbox/db';
 import { newEvent, type CommerceEvent } from '@outbox/events';
 import { checkedSubtotal, type PricedLine } from '../amounts';
 import { ApiError } from '../errors';
@@ -40,11 +40,9 @@ export interface OrderResponse {
  * name), or undefined when the error is something else.
  */
 const violatedUniqueIndex = (err: unknown): string | undefined => {
-  if (!(err instanceof commerce.Prisma.PrismaClientKnownRequestError)) return undefined;
-  const cause = (err.meta?.driverAdapterError as { cause?: { kind?: unknown; constraint?: { index?: unknown } } })
-    ?.cause;
-  if (cause?.kind !== 'UniqueConstraintViolation') return err.code === 'P2002' ? '' : undefined;
-  return typeof cause.constraint?.index === 'string' ? cause.constraint.index : '';
+  const failure = databaseFailureOf(err);
+  if (failure?.kind === 'UniqueConstraintViolation') return failure.constraintIndex ?? '';
+  return failure?.prismaCode === 'P2002' ? '' : undefined;
 };
 
 /** Items sorted by product id: the order of their events (the database locks rows in its own id order). */

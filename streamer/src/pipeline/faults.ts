@@ -1,4 +1,5 @@
 import { messageOf } from '@outbox/config';
+import { databaseFailureOf } from '@outbox/db';
 import { EventDecodeError, RegistryUnavailableError } from '@outbox/events';
 
 /**
@@ -106,7 +107,7 @@ export function classify(err: unknown): Fault {
   if (isMembershipLost(err)) return { kind: 'abandon', reason };
   if (isKafkaError(err)) return { kind: 'wait', dependency: 'kafka', reason };
 
-  const postgres = postgresErrorOf(err);
+  const postgres = databaseFailureOf(err);
   if (postgres) {
     if (sqlStateKind(postgres.sqlState) === 'poison') return { kind: 'poison', reason };
     return { kind: 'wait', dependency: 'postgres', reason };
@@ -135,26 +136,6 @@ function kafkaErrorTypeOf(err: unknown): string | undefined {
 
 function isKafkaError(err: unknown): boolean {
   return err instanceof Error && err.name.startsWith('KafkaJS');
-}
-
-/**
- * A PostgreSQL failure as Prisma 7's pg driver adapter reports it: PrismaClientKnownRequestError
- * (raw queries: P2010) with `meta.driverAdapterError.cause` = {kind: 'postgres', originalCode}
- * or {kind: 'DatabaseNotReachable' | ...}; other Prisma errors (P1xxx, pool timeouts,
- * PrismaClientInitializationError) carry no SQLSTATE and are all about the server's state.
- */
-function postgresErrorOf(err: unknown): { sqlState?: string } | undefined {
-  if (!(err instanceof Error) || !err.name.startsWith('PrismaClient')) {
-    // the bare pg driver (migrations, tests) reports the SQLSTATE in `code`
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && err instanceof Error && 'severity' in err)
-      return { sqlState: code };
-    return undefined;
-  }
-  const cause = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } }).meta
-    ?.driverAdapterError?.cause;
-  const sqlState = cause?.originalCode ?? cause?.code;
-  return { sqlState: typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState) ? sqlState : undefined };
 }
 
 /** ioredis: connection errors, MaxRetriesPerRequestError, "Connection is closed.", a commandTimeout, READONLY, LOADING... */
