@@ -1,11 +1,11 @@
+import { endpointsOf, loadStackConfig } from '@outbox/config';
 import { Client } from 'pg';
 import { databaseFailureOf } from '../src';
-import { endpoints } from '@outbox/e2e';
 
 /** The one reader of database errors, on errors the real drivers throw and on the adapter's shapes. */
 describe('databaseFailureOf', () => {
   it('reads the SQLSTATE of a real server error from the bare pg driver, also when wrapped', async () => {
-    const client = new Client({ connectionString: endpoints.postgresUrl('streamer') });
+    const client = new Client({ connectionString: endpointsOf(loadStackConfig()).postgresUrl('streamer') });
     await client.connect();
     const err = await client.query('SELECT 1/0').catch((e: unknown) => e);
     await client.end();
