@@ -78,12 +78,12 @@ const emptyResult = (): BatchResult => ({ applied: [], duplicates: [], parked: 0
  * visible through hooks.onWait); a rebalance or a shutdown abandons it without parking anything.
  */
 export class PartitionProcessor {
-  constructor(private readonly o: ProcessorOptions) {}
+  constructor(private readonly options: ProcessorOptions) {}
 
   async process(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
     let waiting: { dependency: Dependency; reason: string; since: number } | undefined;
     const endWait = () => {
-      if (waiting) this.o.hooks?.onWait?.(waiting.dependency, false, Date.now() - waiting.since, waiting.reason);
+      if (waiting) this.options.hooks?.onWait?.(waiting.dependency, false, Date.now() - waiting.since, waiting.reason);
       waiting = undefined;
     };
     try {
@@ -99,10 +99,10 @@ export class PartitionProcessor {
           if (waiting?.dependency !== dependency || waiting.reason !== fault.reason) {
             endWait();
             waiting = { dependency, reason: fault.reason, since: Date.now() };
-            this.o.hooks?.onWait?.(dependency, true, 0, fault.reason);
+            this.options.hooks?.onWait?.(dependency, true, 0, fault.reason);
           }
-          const waitMs = this.o.backoff(attempt);
-          this.o.log.warn(
+          const waitMs = this.options.backoff(attempt);
+          this.options.log.warn(
             { err, dependency, attempt, waitMs, topic: records[0]?.topic, partition: records[0]?.partition },
             `waiting for ${dependency}; the batch is retried, nothing is parked`,
           );
@@ -115,14 +115,14 @@ export class PartitionProcessor {
   }
 
   private async processOnce(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
-    const { handler, deadLetters } = this.o;
+    const { handler, deadLetters } = this.options;
     const group = handler.group;
     const first = records[0];
     const last = records.at(-1);
     if (!first || !last) return emptyResult();
     const { topic, partition } = first;
 
-    const decoded = await Promise.all(records.map((r) => decodeRecord(this.o.codec, r)));
+    const decoded = await Promise.all(records.map((r) => decodeRecord(this.options.codec, r)));
     const parkedBefore = await deadLetters.parkedOffsets(group, topic, partition, offsetOf(first), offsetOf(last));
     const queues = [...new Set(records.map(queueOf).filter((q): q is string => q !== undefined))];
     const heads = await deadLetters.queueHeads(group, topic, partition, queues);
@@ -135,7 +135,7 @@ export class PartitionProcessor {
         // Everything before it first: parking must never overtake an earlier record.
         await this.applyInOrder(pending, heads, result, ctx);
         pending = [];
-        this.o.log.warn({ ...recordLogFields(item.record), error: item.error }, 'poison record parked');
+        this.options.log.warn({ ...recordLogFields(item.record), error: item.error }, 'poison record parked');
         await this.park(item.record, undefined, item.error, 1, heads);
         result.parked += 1;
         ctx.handledThrough?.(item.record.offset);
@@ -152,15 +152,15 @@ export class PartitionProcessor {
   /** Applies records in order: as one batch when possible, else one at a time. */
   private async applyInOrder(pending: Pending[], heads: QueueHeads, result: BatchResult, ctx: BatchContext) {
     if (pending.length === 0) return;
-    if (this.o.applyMode === 'batch') {
+    if (this.options.applyMode === 'batch') {
       try {
-        merge(result, await this.o.handler.apply(pending.map((p) => p.event)));
+        merge(result, await this.options.handler.apply(pending.map((p) => p.event)));
         ctx.handledThrough?.((pending.at(-1) as Pending).record.offset);
         await ctx.heartbeat();
         return;
       } catch (err) {
         if (classify(err).kind !== 'poison') throw err;
-        this.o.log.warn(
+        this.options.log.warn(
           { err, events: pending.length },
           'a record of the batch fails deterministically; applying one at a time to isolate it',
         );
@@ -178,11 +178,11 @@ export class PartitionProcessor {
       } catch (err) {
         if (classify(err).kind !== 'poison') throw err;
         const error = messageOf(err);
-        this.o.log.warn(
+        this.options.log.warn(
           { ...recordLogFields(item.record, item.event), error },
           'event failed on every attempt; parked',
         );
-        await this.park(item.record, item.event, error, this.o.maxAttempts, heads);
+        await this.park(item.record, item.event, error, this.options.maxAttempts, heads);
         result.parked += 1;
       }
       ctx.handledThrough?.(item.record.offset);
@@ -196,11 +196,11 @@ export class PartitionProcessor {
   private async applyOne(item: Pending, ctx: BatchContext): Promise<ApplyOutcome> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.o.handler.apply([item.event]);
+        return await this.options.handler.apply([item.event]);
       } catch (err) {
-        if (classify(err).kind !== 'poison' || attempt >= this.o.maxAttempts) throw err;
-        const waitMs = this.o.backoff(attempt);
-        this.o.log.warn(
+        if (classify(err).kind !== 'poison' || attempt >= this.options.maxAttempts) throw err;
+        const waitMs = this.options.backoff(attempt);
+        this.options.log.warn(
           { ...recordLogFields(item.record, item.event), err, attempt, waitMs },
           'apply failed; retrying',
         );
@@ -219,12 +219,12 @@ export class PartitionProcessor {
     const queue = queueOf(item.record);
     const head = queue === undefined ? undefined : heads.get(queue);
     if (queue === undefined || head === undefined || head >= offsetOf(item.record)) return false;
-    const group = this.o.handler.group;
-    if ((await handledAlready(this.o.db, group, [item.event.eventId])).size > 0) {
+    const group = this.options.handler.group;
+    if ((await handledAlready(this.options.db, group, [item.event.eventId])).size > 0) {
       result.duplicates.push(item.event);
       return true;
     }
-    const parked = await this.o.deadLetters.parkBehind({
+    const parked = await this.options.deadLetters.parkBehind({
       group,
       record: item.record,
       eventId: item.event.eventId,
@@ -236,8 +236,8 @@ export class PartitionProcessor {
       heads.delete(queue); // an operator released the queue meanwhile: apply it ourselves
       return false;
     }
-    this.o.log.info(recordLogFields(item.record, item.event), 'parked behind its aggregate queue');
-    this.o.hooks?.onParked?.(item.record.topic, 1);
+    this.options.log.info(recordLogFields(item.record, item.event), 'parked behind its aggregate queue');
+    this.options.hooks?.onParked?.(item.record.topic, 1);
     result.parked += 1;
     return true;
   }
@@ -249,8 +249,8 @@ export class PartitionProcessor {
     attempts: number,
     heads: QueueHeads,
   ): Promise<void> {
-    await this.o.deadLetters.park({
-      group: this.o.handler.group,
+    await this.options.deadLetters.park({
+      group: this.options.handler.group,
       record,
       eventId: event?.eventId,
       eventType: event?.eventType,
@@ -259,7 +259,7 @@ export class PartitionProcessor {
     });
     const queue = queueOf(record);
     if (queue !== undefined && !heads.has(queue)) heads.set(queue, offsetOf(record));
-    this.o.hooks?.onParked?.(record.topic, 1);
+    this.options.hooks?.onParked?.(record.topic, 1);
   }
 
   /** Sleeps in slices, heartbeating between them; a shutdown or a revocation abandons the batch. */
