@@ -1,4 +1,4 @@
-import type { StatusReport } from '@outbox/ops';
+import type { StatusComponent, StatusReport } from '@outbox/ops';
 import type { DlqEntry, DlqFilter } from './dlq';
 import { STATUSES } from './dlq';
 import { ratesOf, seriesOf, type Point, type Sample } from './sampler';
@@ -24,7 +24,9 @@ const age = (s: number | null): string =>
 
 type HopState = 'ok' | 'bad' | 'unknown';
 interface Hop {
-  name: string;
+  /** The component the status reasons name (`data-hop`). */
+  id: StatusComponent;
+  title: string;
   state: HopState;
   lines: string[];
 }
@@ -46,8 +48,10 @@ export function renderOverview(
   if (!report)
     return `<section class="verdict unknown"><h2 id="verdict">UNKNOWN</h2><p>${esc(error ?? 'the first reading of the pipeline is under way')}</p></section>`;
   const verdict = report.verdict === 'healthy' ? 'HEALTHY' : 'DEGRADED';
-  const reasons = report.reasons.length
-    ? `<ul class="reasons">${report.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`
+  const reasons = report.findings.length
+    ? `<ul class="reasons">${report.findings
+        .map((f) => `<li data-hop="${esc(f.component)}" data-code="${esc(f.code)}">${esc(f.text)}</li>`)
+        .join('')}</ul>`
     : '<p>no reason to worry: every check passed</p>';
   const stale = error ? `<p class="warn">the last reading failed (${esc(error)}); showing the one before</p>` : '';
   return `<section class="verdict ${report.verdict}"><h2 id="verdict">${verdict}</h2>
@@ -55,110 +59,101 @@ export function renderOverview(
 <section><h2>Pipeline</h2><div class="diagram">${hopsOf(report, samples)
     .map(
       (h, i) =>
-        `${i ? '<span class="arrow">&rarr;</span>' : ''}<div class="hop ${h.state}" data-hop="${esc(h.name)}"><h3>${esc(h.name)}</h3>${h.lines.map((l) => `<div>${esc(l)}</div>`).join('')}</div>`,
+        `${i ? '<span class="arrow">&rarr;</span>' : ''}<div class="hop ${h.state}" data-hop="${esc(h.id)}"><h3>${esc(h.title)}</h3>${h.lines.map((l) => `<div>${esc(l)}</div>`).join('')}</div>`,
     )
     .join('')}</div></section>
 <section><h2>Last 15 minutes</h2><div class="charts">${charts(samples, windowMs)}</div></section>`;
 }
 
+/**
+ * The pipeline's hops. A hop is red when a status reason names it as its component, or when its
+ * own facts could not be read; the words of the reasons play no part.
+ */
 function hopsOf(r: StatusReport, samples: Sample[]): Hop[] {
+  const named = new Set<StatusComponent>(r.findings.map((f) => f.component));
+  const judged = (id: StatusComponent, readable: boolean): HopState => (readable && !named.has(id) ? 'ok' : 'bad');
   const written = ratesOf(samples.slice(-2), (s) => s.written).at(-1)?.value;
   const hops: Hop[] = [];
   hops.push({
-    name: 'api',
-    state: 'unknown',
+    id: 'api',
+    title: 'api',
+    // The status collector does not probe the api: unknown unless a reason is about it.
+    state: named.has('api') ? 'bad' : 'unknown',
     lines: [
       'business rows + outbox row, one transaction',
       `written ${written === undefined ? '-' : written.toFixed(1)}/s`,
     ],
   });
-  hops.push(
-    r.outbox.ok
-      ? {
-          name: 'outbox',
-          state: r.reasons.some((x) => /outbox/i.test(x)) ? 'bad' : 'ok',
-          lines: [`~${r.outbox.rows} rows, ${mib(r.outbox.sizeBytes)}`, `oldest row ${age(r.outbox.oldestAgeSeconds)}`],
-        }
-      : { name: 'outbox', state: 'bad', lines: [`unreadable: ${r.outbox.error}`] },
-  );
+  hops.push({
+    id: 'outbox',
+    title: 'outbox',
+    state: judged('outbox', r.outbox.ok),
+    lines: r.outbox.ok
+      ? [`~${r.outbox.rows} rows, ${mib(r.outbox.sizeBytes)}`, `oldest row ${age(r.outbox.oldestAgeSeconds)}`]
+      : [`unreadable: ${r.outbox.error}`],
+  });
   const s = r.replicationSlot;
-  hops.push(
-    !s.ok
-      ? { name: 'replication slot', state: 'bad', lines: [`unreachable: ${s.error}`] }
+  hops.push({
+    id: 'slot',
+    title: 'replication slot',
+    state: judged('slot', s.ok),
+    lines: !s.ok
+      ? [`unreachable: ${s.error}`]
       : !s.exists
-        ? { name: 'replication slot', state: 'bad', lines: [`${s.slotName}: missing`] }
-        : {
-            name: 'replication slot',
-            state: s.active && !r.reasons.some((x) => /slot/i.test(x)) ? 'ok' : 'bad',
-            lines: [
-              `${s.slotName}: ${s.active ? 'active' : 'INACTIVE'}`,
-              `lag ${mib(s.lagBytes)}`,
-              `retained ${mib(s.retainedBytes)}`,
-            ],
-          },
-  );
-  const c = r.connector;
-  hops.push(
-    !c.ok
-      ? { name: 'Connect task', state: 'bad', lines: [`unreachable: ${c.error}`] }
-      : c.state === null
-        ? { name: 'Connect task', state: 'bad', lines: [`${c.name}: not registered`] }
-        : {
-            name: 'Connect task',
-            state:
-              c.state === 'RUNNING' && c.tasks.length > 0 && c.tasks.every((t) => t.state === 'RUNNING') ? 'ok' : 'bad',
-            lines: [`${c.name}: ${c.state}`, ...c.tasks.map((t) => `task ${t.id}: ${t.state} on ${t.workerId}`)],
-          },
-  );
-  hops.push(
-    r.topics.ok
-      ? {
-          name: 'topics',
-          state: 'ok',
-          lines: r.topics.items.map((t) =>
-            t.missing
-              ? `${t.topic}: not created`
-              : `${t.topic}: ${t.records} records; ends ${t.partitions.map((p) => `${p.partition}:${p.high}`).join(' ')}`,
-          ),
-        }
-      : { name: 'topics', state: 'bad', lines: [`unreachable: ${r.topics.error}`] },
-  );
-  hops.push(
-    r.groups.ok
-      ? {
-          name: 'consumer groups',
-          state: r.reasons.some((x) => /group|stalled|lag/i.test(x)) ? 'bad' : 'ok',
-          lines: [
-            ...r.groups.items.map((g) => `${g.groupId}: ${g.state}, ${g.members} member(s), lag ${g.lag}`),
-            ...r.stalled.map(
-              (p) =>
-                `STALLED ${p.groupId} ${p.topic}/${p.partition} at ${p.offset ?? '-'} for ${age(p.stalledSeconds)}`,
-            ),
+        ? [`${s.slotName}: missing`]
+        : [
+            `${s.slotName}: ${s.active ? 'active' : 'INACTIVE'}`,
+            `lag ${mib(s.lagBytes)}`,
+            `retained ${mib(s.retainedBytes)}`,
           ],
-        }
-      : { name: 'consumer groups', state: 'bad', lines: [`unreadable: ${r.groups.error}`] },
-  );
+  });
+  const c = r.connector;
+  hops.push({
+    id: 'connect',
+    title: 'Connect task',
+    state: judged('connect', c.ok),
+    lines: !c.ok
+      ? [`unreachable: ${c.error}`]
+      : c.state === null
+        ? [`${c.name}: not registered`]
+        : [`${c.name}: ${c.state}`, ...c.tasks.map((t) => `task ${t.id}: ${t.state} on ${t.workerId}`)],
+  });
+  hops.push({
+    id: 'topics',
+    title: 'topics',
+    state: judged('topics', r.topics.ok),
+    lines: r.topics.ok
+      ? r.topics.items.map((t) =>
+          t.missing
+            ? `${t.topic}: not created`
+            : `${t.topic}: ${t.records} records; ends ${t.partitions.map((p) => `${p.partition}:${p.high}`).join(' ')}`,
+        )
+      : [`unreachable: ${r.topics.error}`],
+  });
+  hops.push({
+    id: 'groups',
+    title: 'consumer groups',
+    state: judged('groups', r.groups.ok),
+    lines: r.groups.ok
+      ? [
+          ...r.groups.items.map((g) => `${g.groupId}: ${g.state}, ${g.members} member(s), lag ${g.lag}`),
+          ...r.stalled.map(
+            (p) => `STALLED ${p.groupId} ${p.topic}/${p.partition} at ${p.offset ?? '-'} for ${age(p.stalledSeconds)}`,
+          ),
+        ]
+      : [`unreadable: ${r.groups.error}`],
+  });
   const effects: string[] = [];
-  let effectsState: HopState = 'ok';
   if (r.deadLetters.ok) {
     effects.push(`dead letters waiting: ${r.deadLetters.waiting}`);
     for (const d of r.deadLetters.items) effects.push(`  ${d.groupId} ${d.topic}: ${d.waiting}`);
-    if (r.deadLetters.waiting > 0) effectsState = 'bad';
-  } else {
-    effects.push(`dead letters unreadable: ${r.deadLetters.error}`);
-    effectsState = 'bad';
-  }
-  if (r.clamps.ok) {
-    effects.push(`clamped deltas: ${r.clamps.total ?? '-'}`);
-    if ((r.clamps.total ?? 0) > 0) effectsState = 'bad';
-  }
+  } else effects.push(`dead letters unreadable: ${r.deadLetters.error}`);
+  if (r.clamps.ok) effects.push(`clamped deltas: ${r.clamps.total ?? '-'}`);
   if (r.streamer.ok)
-    for (const w of r.streamer.waiting) {
+    for (const w of r.streamer.waiting)
       effects.push(`${w.groupId} waits for ${w.dependency} (${w.partitions} partition(s))`);
-      effectsState = 'bad';
-    }
-  else effects.push(`streamer /metrics unreachable`);
-  hops.push({ name: 'effects', state: effectsState, lines: effects });
+  else effects.push('streamer /waits unreachable (not judged)');
+  hops.push({ id: 'effects', title: 'effects', state: judged('effects', r.deadLetters.ok), lines: effects });
   return hops;
 }
 

@@ -112,9 +112,10 @@ describe('operator console', () => {
         const reasons = await page.locator('#overview').textContent();
         throw new Error(`${String(err)}; the page says: ${reasons?.slice(0, 2000)}`);
       });
-    for (const hop of ['api', 'outbox', 'replication slot', 'Connect task', 'topics', 'consumer groups', 'effects'])
+    for (const hop of ['api', 'outbox', 'slot', 'connect', 'topics', 'groups', 'effects'])
       expect(await page.locator(`.hop[data-hop="${hop}"]`).count()).toBe(1);
-    expect(await page.locator('.hop[data-hop="consumer groups"]').textContent()).toContain(groups.metrics);
+    expect(await page.locator('.hop[data-hop="slot"] h3').textContent()).toBe('replication slot');
+    expect(await page.locator('.hop[data-hop="groups"]').textContent()).toContain(groups.metrics);
     expect(await page.locator('figure.chart svg').count()).toBe(2);
     await shot('healthy');
   });
@@ -269,7 +270,7 @@ describe('operator console', () => {
     await streamer.kill('SIGTERM');
     const a = await createProduct(api, 10, 100, 'Console degraded');
     const lagOf = async (): Promise<number | undefined> => {
-      const text = (await page.locator('.hop[data-hop="consumer groups"]').textContent()) ?? '';
+      const text = (await page.locator('.hop[data-hop="groups"]').textContent()) ?? '';
       const match = new RegExp(`${groups.metrics}: [^,]*, 0 member\\(s\\), lag (\\d+)`).exec(text);
       return match ? Number(match[1]) : undefined;
     };
@@ -302,6 +303,11 @@ describe('operator console', () => {
     );
     expect(later).toBeGreaterThanOrEqual(first + 10);
     expect(await page.locator('#verdict').textContent()).toBe('DEGRADED');
+    // The reason is data: its code and hop colour the groups box.
+    expect(await page.locator('.reasons li[data-code="GROUP_NO_MEMBER"][data-hop="groups"]').count()).toBeGreaterThan(
+      0,
+    );
+    expect(await page.locator('.hop[data-hop="groups"]').getAttribute('class')).toBe('hop bad');
     await shot('degraded');
   });
 });

@@ -86,7 +86,7 @@ describe('pipeline status', () => {
     const cli = runCli({ STREAMER_URL: streamer.url });
     expect(cli.report.groups).toMatchObject({ ok: true });
     expect(cli.report.streamer).toMatchObject({ ok: true });
-    expect([cli.code, cli.report.verdict, cli.report.reasons]).toEqual([0, 'healthy', []]);
+    expect([cli.code, cli.report.verdict, cli.report.reasons, cli.report.findings]).toEqual([0, 'healthy', [], []]);
 
     // A Connect cluster with its first worker gone: the status asks the next one (CONNECT_URL is a list).
     const deadWorker = `http://127.0.0.1:${await freePort()}`;
@@ -111,11 +111,21 @@ describe('pipeline status', () => {
     expect(report.reasons).toContain(
       `consumer group ${groups.metrics} has no active member and ${lagOf(report)} records waiting`,
     );
+    expect(report.findings).toContainEqual({
+      component: 'groups',
+      code: 'GROUP_NO_MEMBER',
+      text: `consumer group ${groups.metrics} has no active member and ${lagOf(report)} records waiting`,
+    });
     expect(report.verdict).toBe('degraded');
     const metricsGroup = report.groups.ok ? report.groups.items.find((g) => g.groupId === groups.metrics) : undefined;
     expect(metricsGroup?.members).toBe(0);
     const cli = runCli();
     expect([cli.code, cli.report.verdict]).toEqual([1, 'degraded']);
+    // The JSON output gives each reason its code and hop beside its text.
+    expect(cli.report.reasons).toEqual(cli.report.findings.map((f) => f.text));
+    expect(cli.report.findings).toContainEqual(
+      expect.objectContaining({ component: 'groups', code: 'GROUP_NO_MEMBER' }),
+    );
   });
 
   it('degraded: a record is parked in the dead-letter queue', async () => {
@@ -139,6 +149,11 @@ describe('pipeline status', () => {
       r.reasons.includes(`1 record(s) parked in the DLQ of catalog-events for group ${groups.metrics}`),
     );
     expect(report.verdict).toBe('degraded');
+    expect(report.findings).toContainEqual({
+      component: 'effects',
+      code: 'DLQ_WAITING',
+      text: `1 record(s) parked in the DLQ of catalog-events for group ${groups.metrics}`,
+    });
     expect(report.deadLetters).toMatchObject({ ok: true, waiting: 2 }); // one per group
   });
 
@@ -162,6 +177,13 @@ describe('pipeline status', () => {
       );
       expect(report.verdict).toBe('degraded');
       expect(report.connector.ok && report.connector.tasks[0]?.trace).toBeTruthy();
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({
+          component: 'connect',
+          code: 'TASK_FAILED',
+          text: expect.stringMatching(new RegExp(`^connector ${broken} task 0 is FAILED`)),
+        }),
+      );
     } finally {
       await connect.delete(broken);
       const pg = new Client({ connectionString: endpoints.postgresUrl('commerce') });

@@ -2,6 +2,8 @@ import {
   judge,
   parseCommittedAt,
   renderStatus,
+  STATUS_COMPONENTS,
+  STATUS_REASON_COMPONENTS,
   statusAsPrometheus,
   type PartitionLag,
   type StatusFacts,
@@ -35,10 +37,135 @@ describe('status verdict', () => {
       lagBytes: 300 * 1024 * 1024,
       retainedBytes: 0,
     };
-    expect(judge(facts, limits).reasons).toEqual([
+    const report = judge(facts, limits);
+    expect(report.reasons).toEqual([
       'replication slot s is inactive: nothing reads the outbox WAL',
       'replication slot s lags 300.0 MiB (limit 256 MiB)',
     ]);
+    // The same reasons as data: about the slot (not the outbox its words mention), each with its code.
+    expect(report.findings).toEqual([
+      {
+        component: 'slot',
+        code: 'SLOT_INACTIVE',
+        text: 'replication slot s is inactive: nothing reads the outbox WAL',
+      },
+      { component: 'slot', code: 'SLOT_LAG_HIGH', text: 'replication slot s lags 300.0 MiB (limit 256 MiB)' },
+    ]);
+  });
+
+  it('gives every reason a stable code and the hop it is about, beside the text a person reads', () => {
+    const facts = healthyFacts();
+    facts.connector = {
+      ok: true,
+      name: 'c',
+      state: 'FAILED',
+      tasks: [
+        {
+          id: 0,
+          state: 'FAILED',
+          workerId: 'w',
+          trace: 'org.apache.kafka.connect.errors.ConnectException: boom\n\tat x',
+        },
+        { id: 1, state: 'UNASSIGNED', workerId: 'w' },
+      ],
+    };
+    facts.replicationSlot = {
+      ok: true,
+      slotName: 's',
+      exists: false,
+      active: false,
+      lagBytes: null,
+      retainedBytes: null,
+    };
+    facts.outbox = { ok: false, error: 'relation "outbox" does not exist' };
+    facts.topics = {
+      ok: true,
+      items: [{ topic: 'catalog-events', missing: true, partitions: [], records: 0 }],
+    };
+    facts.groups = {
+      ok: true,
+      items: [
+        { groupId: 'metrics', role: 'metrics', state: 'Empty', members: 0, topics: [], lag: 5 },
+        { groupId: 'cache', role: 'cacheInvalidation', state: 'Stable', members: 1, topics: [], lag: 20_000 },
+      ],
+    };
+    facts.streamer = {
+      ok: true,
+      url: 'http://s',
+      waiting: [{ groupId: 'cache', dependency: 'redis', reason: 'ECONNREFUSED', partitions: 1, since: '-' }],
+    };
+    facts.deadLetters = { ok: true, items: [{ groupId: 'metrics', topic: 'catalog-events', waiting: 2 }], waiting: 2 };
+    facts.clamps = { ok: true, total: 1 };
+    const report = judge(facts, limits);
+    expect(report.findings.map((f) => [f.component, f.code])).toEqual([
+      ['connect', 'CONNECTOR_FAILED'],
+      ['connect', 'TASK_FAILED'],
+      ['connect', 'TASK_NOT_RUNNING'],
+      ['slot', 'SLOT_MISSING'],
+      ['outbox', 'OUTBOX_UNREADABLE'],
+      ['topics', 'TOPIC_MISSING'],
+      ['groups', 'GROUP_NO_MEMBER'],
+      ['groups', 'GROUP_LAG_HIGH'],
+      ['effects', 'DEPENDENCY_WAIT'],
+      ['effects', 'DLQ_WAITING'],
+      ['effects', 'CLAMPED'],
+    ]);
+    // The person's words are the same as before, in the same order, one per finding.
+    expect(report.reasons).toEqual(report.findings.map((f) => f.text));
+    expect(report.reasons).toEqual([
+      'connector c is FAILED',
+      'connector c task 0 is FAILED: org.apache.kafka.connect.errors.ConnectException: boom',
+      'connector c task 1 is UNASSIGNED',
+      'replication slot s does not exist',
+      'outbox unreadable: relation "outbox" does not exist',
+      'topic catalog-events does not exist',
+      'consumer group metrics has no active member and 5 records waiting',
+      'consumer group cache lags 20000 records (limit 10000)',
+      'cache group waits for redis: ECONNREFUSED',
+      '2 record(s) parked in the DLQ of catalog-events for group metrics',
+      'counter clamped at zero 1 times: ordering or duplicate bug',
+    ]);
+    const text = renderStatus(report).split('\n');
+    expect(text[0]).toBe('DEGRADED: connector c is FAILED');
+    expect(text[1]).toBe(
+      '          connector c task 0 is FAILED: org.apache.kafka.connect.errors.ConnectException: boom',
+    );
+    // The JSON output carries both.
+    expect(JSON.parse(JSON.stringify(report))).toMatchObject({ reasons: report.reasons, findings: report.findings });
+  });
+
+  it('names only hops the console draws, and codes of the unreachable sources', () => {
+    for (const component of Object.values(STATUS_REASON_COMPONENTS))
+      expect(STATUS_COMPONENTS as readonly string[]).toContain(component);
+    const facts = healthyFacts();
+    facts.connector = { ok: false, error: 'fetch failed' };
+    facts.replicationSlot = { ok: false, error: 'ECONNREFUSED' };
+    facts.outbox = { ok: false, error: 'ECONNREFUSED' };
+    facts.topics = { ok: true, items: [] };
+    facts.groups = { ok: false, error: 'timeout' };
+    facts.deadLetters = { ok: false, error: 'ECONNREFUSED' };
+    facts.clamps = { ok: false, error: 'ECONNREFUSED' };
+    expect(judge(facts, limits).findings.map((f) => [f.component, f.code])).toEqual([
+      ['connect', 'CONNECT_UNREACHABLE'],
+      ['slot', 'COMMERCE_DB_UNREACHABLE'],
+      ['groups', 'GROUPS_UNREADABLE'],
+      ['effects', 'STREAMER_DB_UNREACHABLE'],
+    ]);
+    facts.connector = { ok: true, name: 'c', state: null, tasks: [] };
+    facts.topics = { ok: false, error: 'ECONNREFUSED' };
+    facts.deadLetters = { ok: true, items: [], waiting: 0 };
+    expect(judge(facts, limits).findings.map((f) => f.code)).toEqual([
+      'CONNECTOR_MISSING',
+      'COMMERCE_DB_UNREACHABLE',
+      'KAFKA_UNREACHABLE',
+      'CLAMPS_UNREADABLE',
+    ]);
+    facts.connector = { ok: true, name: 'c', state: 'PAUSED', tasks: [] };
+    expect(
+      judge(facts, limits)
+        .findings.slice(0, 2)
+        .map((f) => f.code),
+    ).toEqual(['CONNECTOR_NOT_RUNNING', 'CONNECTOR_NO_TASK']);
   });
 
   it('tolerates a burst of lag while the group has members, not beyond the limit', () => {
@@ -54,7 +181,13 @@ describe('status verdict', () => {
   it('calls an outbox older than the retention a cleanup that is not keeping up', () => {
     const facts = healthyFacts();
     facts.outbox = { ok: true, rows: 1, sizeBytes: 1, oldestAgeSeconds: 9 * 86_400 };
-    expect(judge(facts, limits).reasons).toEqual(['outbox cleanup is not keeping up: oldest row is 216.0 h old']);
+    expect(judge(facts, limits).findings).toEqual([
+      {
+        component: 'outbox',
+        code: 'OUTBOX_CLEANUP_BEHIND',
+        text: 'outbox cleanup is not keeping up: oldest row is 216.0 h old',
+      },
+    ]);
   });
 
   it('reports an unreachable source as degraded, with the cause, without hiding the others', () => {
@@ -98,6 +231,7 @@ describe('status verdict', () => {
       limits,
     );
     expect(report.reasons).toEqual(['metrics catalog-events/0 stalled for 600s at offset 97 with lag 3']);
+    expect(report.findings.map((f) => [f.component, f.code])).toEqual([['groups', 'GROUP_LAG_STALLED']]);
     expect(report.stalled).toEqual([
       { groupId: 'metrics', topic: 'catalog-events', partition: 0, offset: 97, lag: 3, stalledSeconds: 600 },
     ]);
@@ -208,7 +342,7 @@ describe('status verdict', () => {
     facts.streamer = { ok: false, error: 'fetch failed' };
     facts.clamps = { ok: true, total: null };
     const report = judge(facts, limits);
-    expect(report.reasons).toEqual([]);
+    expect([report.reasons, report.findings]).toEqual([[], []]);
     expect(renderStatus(report)).toContain('unknown (column not migrated yet)');
   });
 

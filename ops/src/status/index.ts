@@ -10,7 +10,17 @@ export async function pipelineStatus(config: StatusConfig): Promise<StatusReport
 
 export { loadStatusConfig } from './config';
 export type { StatusConfig, StatusThresholds } from './config';
-export type { StatusReport, StatusFacts, StalledPartition, PartitionLag, DependencyWait } from './report';
+export type {
+  StatusReport,
+  StatusFacts,
+  StatusReason,
+  StatusReasonCode,
+  StatusComponent,
+  StalledPartition,
+  PartitionLag,
+  DependencyWait,
+} from './report';
+export { STATUS_COMPONENTS, STATUS_REASON_COMPONENTS } from './report';
 export { parseCommittedAt, looksStalled, stalledPartitions, waitingSince } from './stall';
 export { readStreamerWaits } from './streamer-waits';
 export { judge } from './verdict';

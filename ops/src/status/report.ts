@@ -112,11 +112,60 @@ export interface DeadLetterDepth {
   waiting: number;
 }
 
+/**
+ * The hops of the pipeline, as the console draws them (its `data-hop` ids): the api writing
+ * business rows and outbox rows, the outbox table, the replication slot, the Connect task,
+ * the topics, the consumer groups, and the effects the streamer applies (metrics, cache, DLQ).
+ */
+export const STATUS_COMPONENTS = ['api', 'outbox', 'slot', 'connect', 'topics', 'groups', 'effects'] as const;
+export type StatusComponent = (typeof STATUS_COMPONENTS)[number];
+
+/**
+ * Every reason's stable code and the hop it is about (docs/operations.md lists what each means).
+ * A code keeps its name and its hop; the text beside it is for people and may be reworded.
+ */
+export const STATUS_REASON_COMPONENTS = {
+  CONNECT_UNREACHABLE: 'connect',
+  CONNECTOR_MISSING: 'connect',
+  CONNECTOR_FAILED: 'connect',
+  CONNECTOR_NOT_RUNNING: 'connect',
+  CONNECTOR_NO_TASK: 'connect',
+  TASK_FAILED: 'connect',
+  TASK_NOT_RUNNING: 'connect',
+  COMMERCE_DB_UNREACHABLE: 'slot',
+  SLOT_MISSING: 'slot',
+  SLOT_INACTIVE: 'slot',
+  SLOT_LAG_HIGH: 'slot',
+  OUTBOX_CLEANUP_BEHIND: 'outbox',
+  OUTBOX_UNREADABLE: 'outbox',
+  KAFKA_UNREACHABLE: 'topics',
+  TOPIC_MISSING: 'topics',
+  GROUPS_UNREADABLE: 'groups',
+  GROUP_NO_MEMBER: 'groups',
+  GROUP_LAG_HIGH: 'groups',
+  GROUP_LAG_STALLED: 'groups',
+  DEPENDENCY_WAIT: 'effects',
+  STREAMER_DB_UNREACHABLE: 'effects',
+  DLQ_WAITING: 'effects',
+  CLAMPED: 'effects',
+  CLAMPS_UNREADABLE: 'effects',
+} as const satisfies Record<string, StatusComponent>;
+export type StatusReasonCode = keyof typeof STATUS_REASON_COMPONENTS;
+
+/** One reason for a degraded verdict, as data: what (code), where (component), and the words for a person. */
+export interface StatusReason {
+  component: StatusComponent;
+  code: StatusReasonCode;
+  text: string;
+}
+
 export interface StatusReport {
   checkedAt: string;
   verdict: 'healthy' | 'degraded';
-  /** Why the verdict is degraded, most important first; empty when healthy. */
+  /** Why the verdict is degraded, most important first; empty when healthy. The texts of `findings`. */
   reasons: string[];
+  /** The same reasons in the same order, each with its code and component: read these, not the wording. */
+  findings: StatusReason[];
   connector: Probe<ConnectorReport>;
   replicationSlot: Probe<ReplicationSlotState>;
   outbox: Probe<OutboxBacklog>;
@@ -131,4 +180,4 @@ export interface StatusReport {
 }
 
 /** The facts, before judging them. */
-export type StatusFacts = Omit<StatusReport, 'verdict' | 'reasons' | 'stalled'>;
+export type StatusFacts = Omit<StatusReport, 'verdict' | 'reasons' | 'findings' | 'stalled'>;

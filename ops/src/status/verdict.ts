@@ -1,5 +1,13 @@
 import type { StatusThresholds } from './config';
-import type { DependencyWait, StalledPartition, StatusFacts, StatusReport } from './report';
+import {
+  STATUS_REASON_COMPONENTS,
+  type DependencyWait,
+  type StalledPartition,
+  type StatusFacts,
+  type StatusReason,
+  type StatusReasonCode,
+  type StatusReport,
+} from './report';
 import { stalledPartitions } from './stall';
 
 const MIB = 1024 * 1024;
@@ -11,75 +19,95 @@ const waitReason = (w: DependencyWait): string =>
 
 /**
  * Judges the facts: healthy only when every part of the pipeline is up and keeping up.
- * Each reason names the part, what is wrong, and the number behind it.
+ * Each reason names the part, what is wrong, and the number behind it; its code and its hop
+ * (the component) say the same as data.
  */
 export function judge(facts: StatusFacts, limits: StatusThresholds): StatusReport {
-  const reasons: string[] = [];
+  const findings: StatusReason[] = [];
+  const reason = (code: StatusReasonCode, text: string): void => {
+    findings.push({ component: STATUS_REASON_COMPONENTS[code], code, text });
+  };
   const { connector, replicationSlot: slot, outbox, topics, groups, deadLetters, streamer, clamps } = facts;
 
-  if (!connector.ok) reasons.push(`kafka connect unreachable: ${connector.error}`);
-  else if (connector.state === null) reasons.push(`connector ${connector.name} is not registered`);
+  if (!connector.ok) reason('CONNECT_UNREACHABLE', `kafka connect unreachable: ${connector.error}`);
+  else if (connector.state === null) reason('CONNECTOR_MISSING', `connector ${connector.name} is not registered`);
   else {
-    if (connector.state !== 'RUNNING') reasons.push(`connector ${connector.name} is ${connector.state}`);
-    if (connector.tasks.length === 0) reasons.push(`connector ${connector.name} has no task`);
+    if (connector.state !== 'RUNNING')
+      reason(
+        connector.state === 'FAILED' ? 'CONNECTOR_FAILED' : 'CONNECTOR_NOT_RUNNING',
+        `connector ${connector.name} is ${connector.state}`,
+      );
+    if (connector.tasks.length === 0) reason('CONNECTOR_NO_TASK', `connector ${connector.name} has no task`);
     for (const task of connector.tasks.filter((t) => t.state !== 'RUNNING'))
-      reasons.push(
+      reason(
+        task.state === 'FAILED' ? 'TASK_FAILED' : 'TASK_NOT_RUNNING',
         `connector ${connector.name} task ${task.id} is ${task.state}${task.trace ? `: ${firstLine(task.trace)}` : ''}`,
       );
   }
 
-  if (!slot.ok) reasons.push(`postgres (commerce) unreachable: ${slot.error}`);
-  else if (!slot.exists) reasons.push(`replication slot ${slot.slotName} does not exist`);
+  if (!slot.ok) reason('COMMERCE_DB_UNREACHABLE', `postgres (commerce) unreachable: ${slot.error}`);
+  else if (!slot.exists) reason('SLOT_MISSING', `replication slot ${slot.slotName} does not exist`);
   else {
-    if (!slot.active) reasons.push(`replication slot ${slot.slotName} is inactive: nothing reads the outbox WAL`);
+    if (!slot.active)
+      reason('SLOT_INACTIVE', `replication slot ${slot.slotName} is inactive: nothing reads the outbox WAL`);
     if ((slot.lagBytes ?? 0) > limits.maxSlotLagBytes)
-      reasons.push(
+      reason(
+        'SLOT_LAG_HIGH',
         `replication slot ${slot.slotName} lags ${((slot.lagBytes ?? 0) / MIB).toFixed(1)} MiB (limit ${(limits.maxSlotLagBytes / MIB).toFixed(0)} MiB)`,
       );
   }
 
   if (outbox.ok && (outbox.oldestAgeSeconds ?? 0) > limits.maxOutboxAgeSeconds)
-    reasons.push(
+    reason(
+      'OUTBOX_CLEANUP_BEHIND',
       `outbox cleanup is not keeping up: oldest row is ${((outbox.oldestAgeSeconds ?? 0) / 3600).toFixed(1)} h old`,
     );
-  else if (!outbox.ok && slot.ok) reasons.push(`outbox unreadable: ${outbox.error}`);
+  else if (!outbox.ok && slot.ok) reason('OUTBOX_UNREADABLE', `outbox unreadable: ${outbox.error}`);
 
-  if (!topics.ok) reasons.push(`kafka unreachable: ${topics.error}`);
+  if (!topics.ok) reason('KAFKA_UNREACHABLE', `kafka unreachable: ${topics.error}`);
   else
     for (const t of topics.items.filter((i) => i.missing && !i.topic.endsWith('.dlq')))
-      reasons.push(`topic ${t.topic} does not exist`);
+      reason('TOPIC_MISSING', `topic ${t.topic} does not exist`);
 
-  if (!groups.ok && topics.ok) reasons.push(`consumer groups unreadable: ${groups.error}`);
+  if (!groups.ok && topics.ok) reason('GROUPS_UNREADABLE', `consumer groups unreadable: ${groups.error}`);
   else if (groups.ok)
     for (const g of groups.items) {
       if (g.members === 0)
-        reasons.push(
+        reason(
+          'GROUP_NO_MEMBER',
           g.lag > 0
             ? `consumer group ${g.groupId} has no active member and ${g.lag} records waiting`
             : `consumer group ${g.groupId} has no active member (streamer down?)`,
         );
       else if (g.lag > limits.maxConsumerLag)
-        reasons.push(`consumer group ${g.groupId} lags ${g.lag} records (limit ${limits.maxConsumerLag})`);
+        reason('GROUP_LAG_HIGH', `consumer group ${g.groupId} lags ${g.lag} records (limit ${limits.maxConsumerLag})`);
     }
 
   // An unreachable streamer is not a reason of its own: a stopped streamer leaves its groups
   // without members (above), and a streamer elsewhere than STREAMER_URL is not a fault.
-  if (streamer.ok) for (const w of streamer.waiting) reasons.push(waitReason(w));
+  if (streamer.ok) for (const w of streamer.waiting) reason('DEPENDENCY_WAIT', waitReason(w));
 
   const stalled: StalledPartition[] = groups.ok ? stalledPartitions(groups.items, limits.maxStallSeconds) : [];
   for (const s of stalled)
-    reasons.push(
+    reason(
+      'GROUP_LAG_STALLED',
       `${s.groupId} ${s.topic}/${s.partition} stalled for ${s.stalledSeconds}s at offset ${s.offset ?? '-'} with lag ${s.lag}`,
     );
 
-  if (!deadLetters.ok) reasons.push(`postgres (streamer) unreachable: ${deadLetters.error}`);
+  if (!deadLetters.ok) reason('STREAMER_DB_UNREACHABLE', `postgres (streamer) unreachable: ${deadLetters.error}`);
   else
     for (const d of deadLetters.items)
-      reasons.push(`${d.waiting} record(s) parked in the DLQ of ${d.topic} for group ${d.groupId}`);
+      reason('DLQ_WAITING', `${d.waiting} record(s) parked in the DLQ of ${d.topic} for group ${d.groupId}`);
 
   if (clamps.ok && (clamps.total ?? 0) > 0)
-    reasons.push(`counter clamped at zero ${clamps.total} times: ordering or duplicate bug`);
-  else if (!clamps.ok && deadLetters.ok) reasons.push(`product_metrics unreadable: ${clamps.error}`);
+    reason('CLAMPED', `counter clamped at zero ${clamps.total} times: ordering or duplicate bug`);
+  else if (!clamps.ok && deadLetters.ok) reason('CLAMPS_UNREADABLE', `product_metrics unreadable: ${clamps.error}`);
 
-  return { ...facts, verdict: reasons.length === 0 ? 'healthy' : 'degraded', reasons, stalled };
+  return {
+    ...facts,
+    verdict: findings.length === 0 ? 'healthy' : 'degraded',
+    reasons: findings.map((f) => f.text),
+    findings,
+    stalled,
+  };
 }
