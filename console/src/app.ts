@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@outbox/config';
-import { createStreamerClient, type StreamerClient } from '@outbox/db';
+import type { DeadLetterRefusal } from '@outbox/streamer';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ConsoleConfig } from './config';
 import { DeadLetterError, Dlq, STATUSES, type DlqFilter, type StatusFilter } from './dlq';
@@ -57,8 +57,9 @@ function tokenMatches(expected: string, given: string): boolean {
 
 const wantsJson = (req: FastifyRequest) => (req.headers.accept ?? '').includes('application/json');
 
-/** The HTTP answer to each code a refused dead-letter action may carry. */
-export const REFUSAL_STATUS: Readonly<Record<string, 404 | 409>> = {
+/** The HTTP answer to each reason the streamer's desk gives for refusing an act. */
+export const REFUSAL_STATUS: Readonly<Record<DeadLetterRefusal, 400 | 404 | 409>> = {
+  BAD_INPUT: 400,
   NOT_FOUND: 404,
   NOT_HEAD: 409,
   ALREADY_SETTLED: 409,
@@ -66,29 +67,14 @@ export const REFUSAL_STATUS: Readonly<Record<string, 404 | 409>> = {
   UNDECODABLE: 409,
 };
 
-/**
- * The HTTP status of a dead-letter action the streamer's desk refused: from the refusal's code
- * when it carries a known one, else from the row itself: no such row is 404, a row that exists
- * but cannot be acted on (settled already, or waiting behind its queue's head) is 409. The
- * wording of the message plays no part.
- */
-export async function refusalStatus(err: DeadLetterError, rowExists: () => Promise<boolean>): Promise<404 | 409> {
-  const code: unknown = (err as DeadLetterError & { code?: unknown }).code;
-  const byCode = typeof code === 'string' && Object.hasOwn(REFUSAL_STATUS, code) ? REFUSAL_STATUS[code] : undefined;
-  return byCode ?? ((await rowExists()) ? 409 : 404);
-}
+/** The HTTP status of a refused dead-letter action: from the refusal's code, never its wording. */
+export const refusalStatus = (err: DeadLetterError): 400 | 404 | 409 => REFUSAL_STATUS[err.code];
 
 /** The console: a server-rendered page, its overview fragment, the DLQ actions, /health. */
 export async function buildConsoleApp(config: ConsoleConfig): Promise<ConsoleApp> {
   const app = Fastify({ logger: { level: 'warn' }, bodyLimit: 16 * 1024 });
   const sampler = new Sampler(config.status, config.sampleIntervalMs, config.windowMs);
   const dlq = new Dlq(config.streamer);
-  // Answers whether a refused action's row exists (refusalStatus); opened on the first refusal.
-  let rows: StreamerClient | undefined;
-  const rowExists = async (id: bigint): Promise<boolean> => {
-    rows ??= createStreamerClient(config.streamer.databaseUrl, { max: 1, connectionTimeoutMillis: 10_000 });
-    return (await rows.deadLetter.count({ where: { id } })) > 0;
-  };
   const assets = new Map(
     Object.keys(ASSETS).map((name) => [name, readFileSync(join(repoRoot, 'console', 'assets', name), 'utf8')]),
   );
@@ -174,8 +160,7 @@ export async function buildConsoleApp(config: ConsoleConfig): Promise<ConsoleApp
     try {
       report = await dlq.act(BigInt(id), action);
     } catch (err) {
-      if (err instanceof DeadLetterError)
-        return fail(req, reply, await refusalStatus(err, () => rowExists(BigInt(id))), err.message);
+      if (err instanceof DeadLetterError) return fail(req, reply, refusalStatus(err), err.message);
       throw err;
     }
     const released = report.released.map(String);
@@ -212,7 +197,6 @@ export async function buildConsoleApp(config: ConsoleConfig): Promise<ConsoleApp
       await app.close();
       await sampler.stop();
       await dlq.close();
-      await rows?.$disconnect();
     },
   };
 }

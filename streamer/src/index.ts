@@ -8,6 +8,6 @@ export { DeadLetterDesk } from './dlq/desk';
 export type { DeadLetterView } from './dlq/desk';
 export type { DeadLetterFilter } from './dlq/dead-letters';
 export { DeadLetterError } from './dlq/replay';
-export type { ReplayReport } from './dlq/replay';
+export type { DeadLetterRefusal, ReplayReport } from './dlq/replay';
 export { CacheInvalidationHandler } from './handlers/cache';
 export { createStreamerMetrics } from './metrics';

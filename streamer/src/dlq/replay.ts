@@ -50,16 +50,27 @@ export interface ReplayReport {
   newHead?: bigint;
 }
 
+/** Why an operator's act was refused, for a program to act on (the console's HTTP status). */
+export type DeadLetterRefusal =
+  'NOT_FOUND' | 'ALREADY_SETTLED' | 'NOT_HEAD' | 'NO_HANDLER' | 'UNDECODABLE' | 'BAD_INPUT';
+
 export class DeadLetterError extends Error {
   override readonly name = 'DeadLetterError';
+
+  constructor(
+    message: string,
+    readonly code: DeadLetterRefusal = 'BAD_INPUT',
+  ) {
+    super(message);
+  }
 }
 
 /** Applies one parked record through its group's handler (the inbox absorbs a repeat). */
 async function applyRow(deps: ReplayDeps, row: DeadLetterRow): Promise<void> {
   const handler = deps.handlers.forGroup(row.consumerGroup);
-  if (!handler) throw new DeadLetterError(`no handler for consumer group ${row.consumerGroup}`);
+  if (!handler) throw new DeadLetterError(`no handler for consumer group ${row.consumerGroup}`, 'NO_HANDLER');
   const decoded = await decodeRecord(deps.codec, recordOfRow(row));
-  if (!decoded.ok) throw new DeadLetterError(decoded.error);
+  if (!decoded.ok) throw new DeadLetterError(decoded.error, 'UNDECODABLE');
   if (handler.handles(decoded.event)) await handler.apply([decoded.event]);
 }
 
@@ -112,13 +123,14 @@ export async function actOnDeadLetter(
   action: 'replay' | 'discard',
 ): Promise<ReplayReport> {
   const row = await waitingOut(deps, () => deps.db.deadLetter.findUnique({ where: { id } }));
-  if (!row) throw new DeadLetterError(`no dead letter #${id}`);
-  if (row.status !== 'new') throw new DeadLetterError(`dead letter #${id} is already ${row.status}`);
+  if (!row) throw new DeadLetterError(`no dead letter #${id}`, 'NOT_FOUND');
+  if (row.status !== 'new') throw new DeadLetterError(`dead letter #${id} is already ${row.status}`, 'ALREADY_SETTLED');
   if (row.queueKey) {
     const ahead = await waitingOut(deps, () => aheadOf(deps, row));
     if (ahead !== undefined)
       throw new DeadLetterError(
         `dead letter #${id} waits behind #${ahead} of aggregate ${row.aggregateId} (a lower offset): act on #${ahead} first`,
+        'NOT_HEAD',
       );
   }
 
