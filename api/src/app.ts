@@ -67,7 +67,9 @@ export async function buildApp(config: ApiConfig, deps: AppDeps): Promise<Fastif
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerHealth(app, deps);
+  // Probes poll every few seconds: their routes write no access-log line (the level of a
+  // registered plugin's routes); every other route keeps its request lines.
+  await app.register(async (probes) => registerHealth(probes, deps), { logLevel: 'silent' });
   await app.register(productRoutes, { products: new ProductService(deps.db, outbox, cache) });
   await app.register(likeRoutes, { likes: new LikeService(deps.db, outbox) });
   await app.register(orderRoutes, { orders: new OrderService(deps.db, outbox) });

@@ -1,6 +1,6 @@
 import type { StreamerClient } from '@outbox/db';
 import { loggerOptions } from '@outbox/telemetry';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { StreamerMetrics } from './metrics';
 import type { DependencyWait } from './waits';
@@ -13,8 +13,16 @@ export interface StreamerAppDeps {
   waits: { list(): DependencyWait[] };
   /** Group membership of each consumer, for readiness. */
   groups: { groupId: string; isMember(): boolean }[];
+  /** The service's logger, so request lines have the shape of every other line; else one at `logLevel`. */
+  log?: FastifyBaseLogger;
   logLevel?: string;
 }
+
+/**
+ * Probes and scrapes (health, readiness, Prometheus, the status command's waits) are polled every
+ * few seconds: their requests write no access-log line. Other routes keep theirs.
+ */
+const UNLOGGED = { logLevel: 'silent' } as const;
 
 const RANK_BY = ['likes', 'views', 'sales'] as const;
 
@@ -50,11 +58,11 @@ const metricsSchema = {
  * each dependency answered (for `npm run status`), and the product_metrics read API.
  */
 export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
-  const app = Fastify({ logger: loggerOptions(deps.logLevel ?? 'info') });
+  const app = Fastify(deps.log ? { loggerInstance: deps.log } : { logger: loggerOptions(deps.logLevel ?? 'info') });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', UNLOGGED, async () => ({ status: 'ok' }));
 
-  app.get('/ready', async (_request, reply) => {
+  app.get('/ready', UNLOGGED, async (_request, reply) => {
     const check = async (probe: () => Promise<unknown>) =>
       probe().then(
         () => 'ok',
@@ -72,6 +80,7 @@ export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
   app.get(
     '/waits',
     {
+      ...UNLOGGED,
       schema: {
         response: {
           200: {
@@ -98,7 +107,7 @@ export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
     async () => ({ waits: deps.waits.list() }),
   );
 
-  app.get('/metrics', async (_request, reply) =>
+  app.get('/metrics', UNLOGGED, async (_request, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );
 

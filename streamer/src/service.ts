@@ -1,6 +1,6 @@
 import { createStreamerClient, TRANSACTION_LIMITS, type StreamerClient } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
-import { loggerOptions } from '@outbox/telemetry';
+import { kafkajsLogCreator, loggerOptions } from '@outbox/telemetry';
 import type { FastifyInstance } from 'fastify';
 import Redis from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
@@ -58,6 +58,8 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
     clientId: 'streamer',
     brokers: config.kafkaBrokers,
     logLevel: logLevel.WARN,
+    // kafkajs's lines through the service's logger: the same JSON shape as every other line.
+    logCreator: kafkajsLogCreator(log),
     retry: { initialRetryTime: 100, maxRetryTime: config.kafkaRetryMaxMs, retries: 8 },
   });
   // murmur2 on the key, as Java producers (and Debezium) do: a parked record keeps its partition.
@@ -108,6 +110,7 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
   const backoff = exponentialBackoff(config.retryBaseMs, config.retryMaxMs);
   const handlers = deps.handlers.all;
   const consumers = handlers.map((handler) => {
+    // The one place a consumer's lines get their `group`.
     const log = deps.log.child({ group: handler.group });
     return new GroupConsumer({
       kafka: deps.kafka,
@@ -143,7 +146,7 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
     redis: deps.redis,
     metrics,
     waits,
-    logLevel: config.logLevel,
+    log: deps.log,
     groups: consumers.map((c, i) => ({ groupId: handlers[i]?.group ?? '', isMember: () => c.isMember() })),
   });
   await app.listen({ port: config.port, host: config.host });

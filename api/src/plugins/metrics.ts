@@ -37,7 +37,8 @@ export function registerMetrics(app: FastifyInstance, metrics: ApiMetrics): void
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  // Scraped every few seconds: no access-log line per scrape.
+  app.get('/metrics', { schema: { hide: true }, logLevel: 'silent' }, async (_request, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

@@ -13,6 +13,7 @@ export interface GroupConsumerOptions {
   topics: string[];
   processor: Pick<PartitionProcessor, 'process'>;
   metrics: StreamerMetrics;
+  /** Bound to the group by the caller (`log.child({ group })`): the lines here do not repeat it. */
   log: Logger;
   sessionTimeoutMs: number;
   partitionsConsumedConcurrently: number;
@@ -100,12 +101,12 @@ export class GroupConsumer {
     const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
       this.member = true;
-      o.log.info({ group: o.groupId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
+      o.log.info({ assignment: e.payload.memberAssignment }, 'joined the consumer group');
     });
     for (const event of [CRASH, STOP, DISCONNECT]) this.consumer.on(event, () => (this.member = false));
     this.consumer.on(CRASH, (e) => {
       const { error, restart } = e.payload;
-      o.log.error({ err: error, group: o.groupId, restart }, 'consumer crashed');
+      o.log.error({ err: error, restart }, 'consumer crashed');
       // A retriable crash is restarted by kafkajs. A lost membership is not retriable for kafkajs
       // (the group forgot this member: its session expired, or its coordinator moved) but is
       // for us: join again as a new member. Any other leaves a process that consumes nothing.
@@ -155,7 +156,7 @@ export class GroupConsumer {
    * shutdown began meanwhile (stop() waits for this, then disconnects what it started).
    */
   private async rejoin(): Promise<void> {
-    this.o.log.warn({ group: this.o.groupId }, 'the group no longer knows this member; joining it again');
+    this.o.log.warn('the group no longer knows this member; joining it again');
     try {
       await this.start(() => this.stopping);
     } catch (err) {
@@ -210,13 +211,12 @@ export class GroupConsumer {
     for (const e of result.duplicates) o.metrics.duplicatesSkipped.inc({ group: o.groupId, event_type: e.eventType });
     if (result.clamped > 0) {
       o.metrics.clamped.inc({ group: o.groupId }, result.clamped);
-      o.log.error({ group: o.groupId, clamped: result.clamped }, 'counter delta clamped at zero: drift');
+      o.log.error({ clamped: result.clamped }, 'counter delta clamped at zero: drift');
     }
     const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
     o.metrics.lag.set({ group: o.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
     o.log.debug(
       {
-        group: o.groupId,
         topic: batch.topic,
         partition: batch.partition,
         offset: next,
