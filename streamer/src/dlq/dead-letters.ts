@@ -96,6 +96,17 @@ export class DeadLetters {
     return new Set(rows.map((r) => r.id.toString()));
   }
 
+  /** The waiting record of the row's queue with a lower (topic, partition, offset), if any. */
+  async waitingAhead(row: DeadLetterRow): Promise<bigint | undefined> {
+    if (row.queueKey === null) return undefined;
+    const rows = await this.db.$queryRaw<{ id: bigint }[]>`
+      SELECT id FROM dead_letter
+      WHERE consumer_group = ${row.consumerGroup} AND queue_key = ${row.queueKey} AND status = 'new'
+        AND (topic, "partition", "offset") < (${row.topic}, ${row.partition}, ${row.offset})
+      ORDER BY topic, "partition", "offset" LIMIT 1`;
+    return rows[0]?.id;
+  }
+
   /** For these queues, the lowest waiting offset on this partition (absent: no queue). */
   async queueHeads(group: string, topic: string, partition: number, queueKeys: string[]): Promise<QueueHeads> {
     if (queueKeys.length === 0) return new Map();

@@ -95,16 +95,6 @@ async function applied(deps: ReplayDeps, row: DeadLetterRow): Promise<unknown> {
   }
 }
 
-/** The waiting record of the same queue with a lower (topic, partition, offset), if any. */
-async function aheadOf(deps: ReplayDeps, row: DeadLetterRow): Promise<bigint | undefined> {
-  const rows = await deps.db.$queryRaw<{ id: bigint }[]>`
-    SELECT id FROM dead_letter
-    WHERE consumer_group = ${row.consumerGroup} AND queue_key = ${row.queueKey} AND status = 'new'
-      AND (topic, "partition", "offset") < (${row.topic}, ${row.partition}, ${row.offset})
-    ORDER BY topic, "partition", "offset" LIMIT 1`;
-  return rows[0]?.id;
-}
-
 /** Moves a waiting row to its final status, once (a row already settled is left as it is). */
 async function settle(deps: ReplayDeps, id: bigint, status: 'replayed' | 'discarded'): Promise<void> {
   await deps.db.deadLetter.updateMany({ where: { id, status: 'new' }, data: { status } });
@@ -126,7 +116,7 @@ export async function actOnDeadLetter(
   if (!row) throw new DeadLetterError(`no dead letter #${id}`, 'NOT_FOUND');
   if (row.status !== 'new') throw new DeadLetterError(`dead letter #${id} is already ${row.status}`, 'ALREADY_SETTLED');
   if (row.queueKey) {
-    const ahead = await waitingOut(deps, () => aheadOf(deps, row));
+    const ahead = await waitingOut(deps, () => deps.deadLetters.waitingAhead(row));
     if (ahead !== undefined)
       throw new DeadLetterError(
         `dead letter #${id} waits behind #${ahead} of aggregate ${row.aggregateId} (a lower offset): act on #${ahead} first`,
