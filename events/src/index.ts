@@ -14,3 +14,5 @@ export { canonicalUuid, isCanonicalUuid, isUuid } from './identity';
 export { EventDecodeError, EventValidationError, RegistryUnavailableError, SchemaRegistrationError } from './errors';
 export type { DecodeFailureReason, ValidationIssue } from './errors';
 export * from './cache-keys';
+export { PRODUCT_METRICS_SCHEMA, RANK_BY } from './product-metrics';
+export type { ProductMetricsView, RankBy } from './product-metrics';

@@ -1,3 +1,4 @@
+import { PRODUCT_METRICS_SCHEMA, RANK_BY, type ProductMetricsView, type RankBy } from '@outbox/events';
 import type { StreamerClient } from '@outbox/db';
 import { loggerOptions } from '@outbox/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -24,8 +25,6 @@ export interface StreamerAppDeps {
  */
 const UNLOGGED = { logLevel: 'silent' } as const;
 
-const RANK_BY = ['likes', 'views', 'sales'] as const;
-
 interface MetricsRow {
   productId: string;
   likes: bigint;
@@ -34,24 +33,13 @@ interface MetricsRow {
   updatedAt: Date;
 }
 
-const toJson = (m: MetricsRow) => ({
+const toJson = (m: MetricsRow): ProductMetricsView => ({
   productId: m.productId,
   likes: Number(m.likes),
   views: Number(m.views),
   sales: Number(m.sales),
   updatedAt: m.updatedAt.toISOString(),
 });
-
-const metricsSchema = {
-  type: 'object',
-  properties: {
-    productId: { type: 'string' },
-    likes: { type: 'integer' },
-    views: { type: 'integer' },
-    sales: { type: 'integer' },
-    updatedAt: { type: 'string' },
-  },
-} as const;
 
 /**
  * The streamer's HTTP side: health, readiness, Prometheus metrics, the dependency waits with what
@@ -116,7 +104,7 @@ export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
     {
       schema: {
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
-        response: { 200: metricsSchema },
+        response: { 200: PRODUCT_METRICS_SCHEMA },
       },
     },
     async (request, reply) => {
@@ -132,7 +120,7 @@ export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
     },
   );
 
-  app.get<{ Querystring: { by: (typeof RANK_BY)[number]; limit: number } }>(
+  app.get<{ Querystring: { by: RankBy; limit: number } }>(
     '/rankings',
     {
       schema: {
@@ -147,7 +135,7 @@ export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
         response: {
           200: {
             type: 'object',
-            properties: { by: { type: 'string' }, items: { type: 'array', items: metricsSchema } },
+            properties: { by: { type: 'string' }, items: { type: 'array', items: PRODUCT_METRICS_SCHEMA } },
           },
         },
       },

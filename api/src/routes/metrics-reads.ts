@@ -1,14 +1,10 @@
+import { PRODUCT_METRICS_SCHEMA, RANK_BY, type ProductMetricsView } from '@outbox/events';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { MetricsReader } from '../services/metrics-reader';
-import { BadRequestResponse, ErrorResponse, IdParams, TryAgainResponse, Uuid } from './schemas';
+import { BadRequestResponse, ErrorResponse, IdParams, TryAgainResponse } from './schemas';
 
-const ProductMetrics = Type.Object({
-  productId: Uuid,
-  likes: Type.Integer(),
-  views: Type.Integer(),
-  sales: Type.Integer(),
-  updatedAt: Type.Union([Type.String(), Type.Null()]),
-});
+/** The streamer's read contract, passed through as it is. */
+const ProductMetrics = Type.Unsafe<ProductMetricsView>(PRODUCT_METRICS_SCHEMA);
 
 export const metricsReadRoutes: FastifyPluginAsyncTypebox<{ reader: MetricsReader }> = async (app, { reader }) => {
   app.get(
@@ -40,7 +36,10 @@ export const metricsReadRoutes: FastifyPluginAsyncTypebox<{ reader: MetricsReade
         summary: 'Products ranked by likes, views or sales',
         querystring: Type.Object(
           {
-            by: Type.Union([Type.Literal('likes'), Type.Literal('views'), Type.Literal('sales')], { default: 'likes' }),
+            by: Type.Union(
+              RANK_BY.map((by) => Type.Literal(by)),
+              { default: 'likes' },
+            ),
             limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
           },
           { additionalProperties: false },

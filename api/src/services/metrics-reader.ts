@@ -1,14 +1,7 @@
 import { messageOf } from '@outbox/config';
 import type { CommerceClient } from '@outbox/db';
+import type { ProductMetricsView } from '@outbox/events';
 import { ApiError } from '../errors';
-
-export interface ProductMetricsDto {
-  productId: string;
-  likes: number;
-  views: number;
-  sales: number;
-  updatedAt: string | null;
-}
 
 /**
  * Reads the streamer's product_metrics through the streamer's own read endpoint: the api
@@ -25,26 +18,23 @@ export class MetricsReader {
     try {
       return await fetch(`${this.streamerUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
-      throw new ApiError(
-        'DEPENDENCY_UNAVAILABLE',
-        `the streamer does not answer (${messageOf(err)})`,
-      );
+      throw new ApiError('DEPENDENCY_UNAVAILABLE', `the streamer does not answer (${messageOf(err)})`);
     }
   }
 
-  async productMetrics(productId: string): Promise<ProductMetricsDto> {
+  async productMetrics(productId: string): Promise<ProductMetricsView> {
     const exists = await this.db.product.findUnique({ where: { id: productId }, select: { id: true } });
     if (!exists) throw new ApiError('PRODUCT_NOT_FOUND', `product ${productId} does not exist`, { productId });
     const response = await this.get(`/product-metrics/${productId}`);
     // A product no event has reached yet has no row: its counters are zero.
     if (response.status === 404) return { productId, likes: 0, views: 0, sales: 0, updatedAt: null };
     if (!response.ok) throw new ApiError('DEPENDENCY_UNAVAILABLE', `the streamer answered HTTP ${response.status}`);
-    return (await response.json()) as ProductMetricsDto;
+    return (await response.json()) as ProductMetricsView;
   }
 
-  async rankings(by: string, limit: number): Promise<{ by: string; items: ProductMetricsDto[] }> {
+  async rankings(by: string, limit: number): Promise<{ by: string; items: ProductMetricsView[] }> {
     const response = await this.get(`/rankings?by=${encodeURIComponent(by)}&limit=${limit}`);
     if (!response.ok) throw new ApiError('DEPENDENCY_UNAVAILABLE', `the streamer answered HTTP ${response.status}`);
-    return (await response.json()) as { by: string; items: ProductMetricsDto[] };
+    return (await response.json()) as { by: string; items: ProductMetricsView[] };
   }
 }
