@@ -18,8 +18,18 @@
  * test/generated.test.ts regenerates into a temp folder and fails on any difference.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { commerceSchemaPath, streamerSchemaPath } from '../src/paths';
 
@@ -79,12 +89,31 @@ function addCommonJs(outputDir: string): void {
   }
 }
 
-/** Regenerates one client; returns its output folder. */
+/**
+ * Regenerates one client; returns its output folder. The client is generated into a scratch
+ * folder beside the output (the schema copied with the same relative layout, so the embedded
+ * text is identical), then swapped in: a generation that fails leaves the committed client as
+ * it was, never a half-deleted folder.
+ */
 export function generateClient(schemaPath: string): string {
   const outputDir = outputDirOf(schemaPath);
-  rmSync(outputDir, { recursive: true, force: true });
-  runPrismaGenerate(schemaPath);
-  addCommonJs(outputDir);
+  const parent = dirname(outputDir);
+  mkdirSync(parent, { recursive: true });
+  const scratch = mkdtempSync(join(parent, '.generating-'));
+  try {
+    const scratchSchema = join(scratch, 'schema', basename(schemaPath));
+    mkdirSync(dirname(scratchSchema));
+    copyFileSync(schemaPath, scratchSchema);
+    const fresh = outputDirOf(scratchSchema);
+    if (relative(scratch, fresh).startsWith('..'))
+      throw new Error(`${schemaPath}: its output must sit one folder up from the schema's, got ${fresh}`);
+    runPrismaGenerate(scratchSchema);
+    addCommonJs(fresh);
+    if (existsSync(outputDir)) renameSync(outputDir, join(scratch, 'previous'));
+    renameSync(fresh, outputDir);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   return outputDir;
 }
 

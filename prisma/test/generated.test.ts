@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateClient, outputDirOf, schemaPaths } from '../scripts/generate';
 import { packageDir } from '../src/paths';
@@ -42,6 +42,26 @@ describe.each(Object.entries(schemaPaths))('the committed %s client', (name, sch
     const roots = [packageDir, join(packageDir, '..'), '/home/', '/tmp/'];
     for (const [file, text] of tree(committedDir)) {
       for (const root of roots) expect({ file, found: text.includes(root) }).toEqual({ file, found: false });
+    }
+  });
+});
+
+describe('a generation that fails', () => {
+  it('leaves the client it was to replace as it was', () => {
+    const temp = tempDir();
+    try {
+      mkdirSync(join(temp.path, 'streamer'));
+      const schema = join(temp.path, 'streamer', 'schema.prisma');
+      copyFileSync(schemaPaths.streamer, schema);
+      const outputDir = generateClient(schema);
+      const before = tree(outputDir);
+      writeFileSync(schema, `${readFileSync(schema, 'utf8')}\nmodel Broken {\n  id Nonsense @id\n}\n`);
+      expect(() => generateClient(schema)).toThrow(/prisma generate/);
+      expect(existsSync(outputDir)).toBe(true);
+      expect(tree(outputDir)).toEqual(before);
+      expect(readdirSync(join(temp.path, 'generated'))).toEqual(['streamer']); // no scratch left behind
+    } finally {
+      temp.remove();
     }
   });
 });
