@@ -10,7 +10,7 @@ import { ProductCache } from './cache/product-cache';
 import type { ApiConfig } from './config';
 import { createOutboxWriter, type OutboxWriter } from './outbox/outbox-writer';
 import { registerErrorHandling } from './plugins/errors';
-import { createApiMetrics, registerMetrics, registerOutboxGauges, type ApiMetrics } from './plugins/metrics';
+import { createApiMetrics, registerMetrics, registerOutboxGauges, type ApiMetrics } from './plugins/prometheus';
 import { registerTracing } from './plugins/tracing';
 import { validationOptions } from './plugins/validation';
 import { couponRoutes } from './routes/coupons';

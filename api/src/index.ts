@@ -9,4 +9,4 @@ export type { ProductCache } from './cache/product-cache';
 export type { OutboxWriter } from './outbox/outbox-writer';
 export { LikeService } from './services/likes';
 export { ProductService } from './services/products';
-export { createApiMetrics, registerOutboxGauges } from './plugins/metrics';
+export { createApiMetrics, registerOutboxGauges } from './plugins/prometheus';

@@ -3,7 +3,7 @@ import type { BenchResults } from './results';
 
 interface Panel {
   title: string;
-  /** The ratio shown under the title (a name in targets.ts RATIOS). */
+  /** The ratio shown under the title (a name in thresholds.ts RATIOS). */
   ratio?: string;
   unit: string;
   bars: { label: string; figure: FigureName }[];

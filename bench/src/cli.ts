@@ -20,7 +20,7 @@ import { runPgbench } from './scenarios/pgbench';
 import { runPolling } from './scenarios/polling';
 import { runStreamerMode } from './scenarios/streamer';
 import { ensureDevStack } from './setup';
-import { computeRatios, evaluateTargets } from './targets';
+import { computeRatios, evaluateTargets } from './thresholds';
 
 /** In the order they run: the capture-heavy write scenarios last, so no backlog disturbs the others. */
 const SCENARIOS = ['e2e', 'streamer', 'capture', 'polling', 'api', 'pgbench'] as const;

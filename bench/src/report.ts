@@ -2,7 +2,7 @@ import { FIGURE_NAMES } from './figures';
 import type { CpuUsage } from './cpu-usage';
 import type { BenchResults } from './results';
 import type { CurvePoint } from './scenarios/e2e-latency';
-import type { TargetResult } from './targets';
+import type { TargetResult } from './thresholds';
 
 function show(value: number | undefined): string {
   if (value === undefined) return 'not measured';

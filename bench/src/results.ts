@@ -7,7 +7,7 @@ import type { GitInfo, MachineInfo } from './machine';
 import type { ProfileEntry } from './profile-summary';
 import type { CurvePoint } from './scenarios/e2e-latency';
 import { roundForReport } from './stats';
-import type { RatioResult, TargetResult } from './targets';
+import type { RatioResult, TargetResult } from './thresholds';
 
 /** Everything one run produced: bench/results/latest.json. */
 export interface BenchResults {

@@ -1,5 +1,5 @@
 import { percentile, ratePerSecond, ratio, roundForReport, summarize } from '../src/stats';
-import { computeRatios, evaluateTargets } from '../src/targets';
+import { computeRatios, evaluateTargets } from '../src/thresholds';
 import { chunks } from '../src/outbox-rows';
 import { parsePgbenchTps } from '../src/scenarios/pgbench';
 import { curveRates } from '../src/scenarios/e2e-latency';

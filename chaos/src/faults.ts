@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import type { StreamerCounters } from './counters';
 import type { FaultPlan, FaultTarget, KILL_TARGETS } from './targets';
-import type { Services } from './services';
+import type { Services } from './child-processes';
 
 export { DEPENDENCY_TARGETS, FAULT_TARGETS, KILL_TARGETS } from './targets';
 export type { FaultPlan, FaultTarget } from './targets';

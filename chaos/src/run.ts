@@ -20,7 +20,7 @@ import { currentLsn, Probe, waitCaptured } from './probe';
 import type { ReaderReport } from './reader';
 import type { ChaosOptions } from './options';
 import { loadUnderFaults, type FaultRecord } from './schedule';
-import { Services } from './services';
+import { Services } from './child-processes';
 import { refuseIfAStreamerRuns, runGroups } from './setup';
 
 export type { ChaosOptions } from './options';

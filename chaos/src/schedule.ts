@@ -6,7 +6,7 @@ import { injectFault, type FaultContext, type FaultTarget } from './faults';
 import type { Probe } from './probe';
 import { runReaders, type ReaderReport } from './reader';
 import type { ChaosOptions } from './options';
-import type { Services } from './services';
+import type { Services } from './child-processes';
 import { faultOrder } from './setup';
 
 export interface FaultRecord {

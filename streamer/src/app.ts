@@ -3,7 +3,7 @@ import type { StreamerClient } from '@outbox/db';
 import { loggerOptions } from '@outbox/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { StreamerMetrics } from './metrics';
+import type { StreamerMetrics } from './prometheus';
 import type { DependencyWait } from './waits';
 
 export interface StreamerAppDeps {

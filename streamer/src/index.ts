@@ -10,4 +10,4 @@ export type { DeadLetterFilter } from './dlq/dead-letters';
 export { DeadLetterError } from './dlq/replay';
 export type { DeadLetterRefusal, ReplayReport } from './dlq/replay';
 export { CacheInvalidationHandler } from './handlers/cache';
-export { createStreamerMetrics } from './metrics';
+export { createStreamerMetrics } from './prometheus';

@@ -1,6 +1,6 @@
 import { startTracing } from '@outbox/telemetry';
 import { loadStreamerConfig } from './config';
-import { startStreamer } from './service';
+import { startStreamer } from './wiring';
 
 async function main(): Promise<void> {
   const config = loadStreamerConfig();

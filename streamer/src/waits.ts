@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import type { StreamerMetrics } from './metrics';
-import type { Dependency } from './pipeline/faults';
+import type { StreamerMetrics } from './prometheus';
+import type { Dependency } from './pipeline/classify';
 
 /** Partitions of a group that wait for a dependency, and what it answered them. */
 export interface DependencyWait {

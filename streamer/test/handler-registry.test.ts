@@ -2,7 +2,7 @@ import type { CommerceEvent } from '@outbox/events';
 import type { ApplyOutcome, EventHandler } from '../src/handlers/handler';
 import { loadStreamerConfig } from '../src/config';
 import { HandlerRegistry } from '../src/handlers/registry';
-import { createStreamerDeps } from '../src/service';
+import { createStreamerDeps } from '../src/wiring';
 
 const handler = (group: string, topics: string[]): EventHandler => ({
   group,

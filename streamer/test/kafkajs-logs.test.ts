@@ -4,7 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 
 /**
- * The service's kafkajs client writes through its pino logger (service.ts): what a real kafkajs
+ * The service's kafkajs client writes through its pino logger (wiring.ts): what a real kafkajs
  * client emits comes out as the service's other lines do. No broker needed: kafkajs logs a refusal.
  */
 describe('kafkajs lines of the streamer', () => {

@@ -11,7 +11,7 @@ import { loggerOptions } from '@outbox/telemetry';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import { GroupConsumer } from '../src/kafka/group-consumer';
-import { createStreamerMetrics } from '../src/metrics';
+import { createStreamerMetrics } from '../src/prometheus';
 
 /** The keys of a pino line's top-level object, in order, repeats included (JSON.parse keeps one). */
 function topLevelKeys(line: string): string[] {

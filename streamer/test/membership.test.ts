@@ -5,8 +5,8 @@ import { eventually, kafkaClient, stack } from '@outbox/e2e';
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError, type Kafka } from 'kafkajs';
 import pino from 'pino';
 import { GroupConsumer } from '../src/kafka/group-consumer';
-import { createStreamerMetrics } from '../src/metrics';
-import { classify } from '../src/pipeline/faults';
+import { createStreamerMetrics } from '../src/prometheus';
+import { classify } from '../src/pipeline/classify';
 import type { ConsumedRecord } from '../src/pipeline/record';
 
 /**

@@ -11,9 +11,9 @@ import { DlqPublisher } from '../src/dlq/dlq-publisher';
 import { actOnDeadLetter } from '../src/dlq/replay';
 import { CacheInvalidationHandler } from '../src/handlers/cache';
 import type { EventHandler } from '../src/handlers/handler';
-import { MetricsHandler } from '../src/handlers/metrics';
+import { ProductMetricsHandler } from '../src/handlers/product-metrics';
 import { HandlerRegistry } from '../src/handlers/registry';
-import type { Dependency } from '../src/pipeline/faults';
+import type { Dependency } from '../src/pipeline/classify';
 import { PartitionProcessor, type BatchContext } from '../src/pipeline/partition-processor';
 import { toConsumedRecord, type ConsumedRecord } from '../src/pipeline/record';
 
@@ -99,7 +99,7 @@ describe('partition processor: faults and the sequenced DLQ', () => {
         record(11, product, Buffer.from('not avro'), { id: randomUUID(), eventType: 'PRODUCT_LIKED' }),
         await eventRecord(12, unlike),
       ];
-      const p = processor(new MetricsHandler(group, db), mode);
+      const p = processor(new ProductMetricsHandler(group, db), mode);
 
       const first = await p.process(batch, running);
       expect(first.applied.map((e) => e.eventType)).toEqual(['PRODUCT_LIKED']);
@@ -118,7 +118,7 @@ describe('partition processor: faults and the sequenced DLQ', () => {
 
       const head = (await queue(group))[0]?.id as bigint;
       const report = await actOnDeadLetter(
-        { db, codec, handlers: new HandlerRegistry([new MetricsHandler(group, db)]), deadLetters },
+        { db, codec, handlers: new HandlerRegistry([new ProductMetricsHandler(group, db)]), deadLetters },
         head,
         'discard',
       );
@@ -131,7 +131,7 @@ describe('partition processor: faults and the sequenced DLQ', () => {
   it('a record that arrives after its aggregate was parked goes behind the head; a lower offset never does', async () => {
     const group = uniqueName('behind');
     const product = randomUUID();
-    const p = processor(new MetricsHandler(group, db), 'batch');
+    const p = processor(new ProductMetricsHandler(group, db), 'batch');
     await p.process(
       [
         record(50, product, Buffer.from([0, 0, 0]), { id: randomUUID() }),
@@ -155,7 +155,7 @@ describe('partition processor: faults and the sequenced DLQ', () => {
     const group = uniqueName('pg-down');
     const down = createStreamerClient('postgresql://outbox:outbox@127.0.0.1:1/streamer', { max: 1 });
     const waits: Dependency[] = [];
-    const p = processor(new MetricsHandler(group, down), 'batch', waits);
+    const p = processor(new ProductMetricsHandler(group, down), 'batch', waits);
     const batch = [await eventRecord(1, newEvent('PRODUCT_VIEWED', randomUUID(), { memberId: null }))];
     await expect(
       p.process(batch, { heartbeat: async () => undefined, isRunning: () => waits.length === 0 }), // stops once it waits
@@ -211,7 +211,7 @@ describe('partition processor: faults and the sequenced DLQ', () => {
       bad: Buffer.from([0xc3, 0x28]),
     };
     const poison = record(7, key, value, headers);
-    const p = processor(new MetricsHandler(group, db), 'batch');
+    const p = processor(new ProductMetricsHandler(group, db), 'batch');
     await p.process([poison], running);
     await p.process([poison], running); // a retry or a redelivery parks nothing twice
 
@@ -244,7 +244,7 @@ describe('partition processor: faults and the sequenced DLQ', () => {
 
   it('a dead letter Kafka refuses (larger than the topic accepts) is kept with its reason and never blocks the next ones', async () => {
     const group = uniqueName('too-large');
-    const p = processor(new MetricsHandler(group, db), 'batch');
+    const p = processor(new ProductMetricsHandler(group, db), 'batch');
     // One byte more than catalog-events.dlq takes (its source's limit and room for the DLQ headers).
     const admin = kafkaClient('processor-test').admin();
     await admin.connect();

@@ -3,7 +3,7 @@ import { EventCodec } from '@outbox/events';
 import { endpoints, preparePipeline, uniqueName } from '@outbox/e2e';
 import pino from 'pino';
 import { DeadLetters } from '../src/dlq/dead-letters';
-import { MetricsHandler } from '../src/handlers/metrics';
+import { ProductMetricsHandler } from '../src/handlers/product-metrics';
 import { PartitionProcessor } from '../src/pipeline/partition-processor';
 
 /**
@@ -43,7 +43,7 @@ export function processorKit() {
     /** The metrics group's processor in batch mode: two attempts, 20 ms between them. */
     processor(group: string): PartitionProcessor {
       return new PartitionProcessor({
-        handler: new MetricsHandler(group, db),
+        handler: new ProductMetricsHandler(group, db),
         codec: kit.codec,
         db,
         deadLetters,

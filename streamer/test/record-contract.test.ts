@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CATALOGUE, newEvent, type CommerceEvent } from '@outbox/events';
-import { classify, SQLSTATE_CLASSES } from '../src/pipeline/faults';
+import { classify, SQLSTATE_CLASSES } from '../src/pipeline/classify';
 import type { BatchContext } from '../src/pipeline/partition-processor';
 import { toConsumedRecord, type ConsumedRecord } from '../src/pipeline/record';
 import { processorKit } from './processor-kit';

@@ -7,7 +7,7 @@ import { DeadLetters } from '../src/dlq/dead-letters';
 import { actOnDeadLetter } from '../src/dlq/replay';
 import { CacheInvalidationHandler } from '../src/handlers/cache';
 import { HandlerRegistry } from '../src/handlers/registry';
-import type { Dependency } from '../src/pipeline/faults';
+import type { Dependency } from '../src/pipeline/classify';
 import { toConsumedRecord } from '../src/pipeline/record';
 
 /**

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { buildStreamerApp } from '../src/app';
 import type { DeadLetters } from '../src/dlq/dead-letters';
 import type { EventHandler } from '../src/handlers/handler';
-import { createStreamerMetrics } from '../src/metrics';
+import { createStreamerMetrics } from '../src/prometheus';
 import { PartitionProcessor } from '../src/pipeline/partition-processor';
 import { toConsumedRecord } from '../src/pipeline/record';
 import { answerOf, DependencyWaits, lastConnectionError, type DependencyWait } from '../src/waits';

@@ -2,7 +2,7 @@ import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
 import { createLoadProduct } from '@outbox/e2e';
 import { runHttpLoad } from '../http-load';
-import { startBenchService, stopBenchService } from '../services';
+import { startBenchService, stopBenchService } from '../child-processes';
 
 /**
  * The api write path: POST /products/:id/likes through the real api (a child process) at a

@@ -8,7 +8,7 @@ import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
 import { runOpenLoad } from '../open-loop';
 import { endOffsets, recordTimestamps, setGroupOffsets } from '../kafka';
-import { startBenchService, stopBenchService } from '../services';
+import { startBenchService, stopBenchService } from '../child-processes';
 import { summarize } from '../stats';
 
 export interface E2eDeps {

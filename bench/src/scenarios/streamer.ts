@@ -7,7 +7,7 @@ import type { BenchContext } from '../context';
 import { figure, type Figure } from '../figures';
 import { endOffsets, setGroupOffsets } from '../kafka';
 import { randomProductIds, viewedEvents } from '../outbox-rows';
-import { startBenchService, stopBenchService } from '../services';
+import { startBenchService, stopBenchService } from '../child-processes';
 import { ratePerSecond } from '../stats';
 
 /** No new inbox row for this long (the streamer starts in a few seconds): the run has failed. */

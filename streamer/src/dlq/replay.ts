@@ -4,7 +4,7 @@ import type { StreamerClient } from '@outbox/db';
 import type { EventCodec } from '@outbox/events';
 import type { HandlerRegistry } from '../handlers/registry';
 import { decodeRecord } from '../pipeline/decode';
-import { classify, type Fault } from '../pipeline/faults';
+import { classify, type Fault } from '../pipeline/classify';
 import { exponentialBackoff, type BackoffStrategy } from '../strategies/backoff';
 import { recordOfRow, storable, type DeadLetterRow, type DeadLetters } from './dead-letters';
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { StreamerConfig } from '../config';
 import { CacheInvalidationHandler } from './cache';
 import type { EventHandler } from './handler';
-import { MetricsHandler } from './metrics';
+import { ProductMetricsHandler } from './product-metrics';
 
 const KNOWN_TOPICS: ReadonlySet<string> = new Set<EventTopic>(Object.values(AGGREGATE_TOPICS));
 
@@ -53,7 +53,7 @@ export function streamerHandlers(
   redis: Redis,
 ): HandlerRegistry {
   return new HandlerRegistry([
-    new MetricsHandler(config.metricsGroupId, db),
+    new ProductMetricsHandler(config.metricsGroupId, db),
     new CacheInvalidationHandler(config.cacheGroupId, db, redis),
   ]);
 }

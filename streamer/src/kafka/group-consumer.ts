@@ -1,8 +1,8 @@
 import { messageOf } from '@outbox/config';
 import type { Batch, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { StreamerMetrics } from '../metrics';
-import { BatchAbandonedError, isMembershipLost } from '../pipeline/faults';
+import type { StreamerMetrics } from '../prometheus';
+import { BatchAbandonedError, isMembershipLost } from '../pipeline/classify';
 import type { BatchResult, PartitionProcessor } from '../pipeline/partition-processor';
 import { recordLogFields, toConsumedRecord, type ConsumedRecord } from '../pipeline/record';
 import { RecordSpans } from './record-spans';

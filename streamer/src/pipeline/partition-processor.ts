@@ -8,7 +8,7 @@ import type { ApplyOutcome, EventHandler } from '../handlers/handler';
 import { handledAlready } from '../inbox/inbox';
 import type { BackoffStrategy } from '../strategies/backoff';
 import { decodeRecord } from './decode';
-import { BatchAbandonedError, classify, type Dependency } from './faults';
+import { BatchAbandonedError, classify, type Dependency } from './classify';
 import { offsetOf, queueOf, recordLogFields, type ConsumedRecord } from './record';
 
 export interface BatchResult {
@@ -68,7 +68,7 @@ const emptyResult = (): BatchResult => ({ applied: [], duplicates: [], parked: 0
 /**
  * Turns one partition's records into effects, strictly in offset order (SPEC 5.3, 5.5):
  * - a record the DLQ already holds (parked before a crash or a rebalance) is not handled again;
- * - a poison record (see faults.ts) is parked only after every earlier record was applied, and
+ * - a poison record (see classify.ts) is parked only after every earlier record was applied, and
  *   its aggregate's later records are parked behind it; an earlier record never is, nor one the
  *   inbox says was applied;
  * - everything else goes through the group's handler (inbox + effect in one transaction): the

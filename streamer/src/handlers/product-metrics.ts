@@ -80,7 +80,7 @@ async function claimAndApply(
 }
 
 /** Group `metrics`: likes, views and sales per product, with the inbox rows in the same transaction. */
-export class MetricsHandler implements EventHandler {
+export class ProductMetricsHandler implements EventHandler {
   readonly topics = [...ROLE_TOPICS.metrics];
 
   constructor(

@@ -12,7 +12,7 @@ import { DlqPublisher } from './dlq/dlq-publisher';
 import { streamerHandlers, type HandlerRegistry } from './handlers/registry';
 import { purgeInbox } from './jobs/inbox-purge';
 import { GroupConsumer } from './kafka/group-consumer';
-import { createStreamerMetrics } from './metrics';
+import { createStreamerMetrics } from './prometheus';
 import { PartitionProcessor } from './pipeline/partition-processor';
 import { exponentialBackoff } from './strategies/backoff';
 import { DependencyWaits, lastConnectionError } from './waits';
