@@ -145,8 +145,11 @@ describe('pipeline status', () => {
     });
     await producer.disconnect();
 
-    const report = await statusUntil('the parked record to show', (r) =>
-      r.reasons.includes(`1 record(s) parked in the DLQ of catalog-events for group ${groups.metrics}`),
+    // Both groups read catalog-events and park the record, each in its own time.
+    const report = await statusUntil('the parked record to show for both groups', (r) =>
+      Object.values(groups).every((group) =>
+        r.reasons.includes(`1 record(s) parked in the DLQ of catalog-events for group ${group}`),
+      ),
     );
     expect(report.verdict).toBe('degraded');
     expect(report.findings).toContainEqual({
