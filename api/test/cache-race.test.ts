@@ -10,7 +10,7 @@ import { ProductService, type ProductDto } from '../src/services/products';
 import { createProduct, http, member, outboxOf, startTestApi, type TestApi } from './support';
 
 /**
- * SPEC 5.8 (issue 9 finding 6): a reader that read the database before a change cannot write
+ * docs/guarantees.md: a reader that read the database before a change cannot write
  * its stale copy over the invalidation of that change. The race is driven deterministically:
  * the api's real ProductService and ProductCache read through a database whose read, between
  * returning the row and the cache fill, lets an order commit and the streamer's real

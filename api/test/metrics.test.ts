@@ -2,7 +2,7 @@ import { applyConnector } from '@outbox/connect';
 import { stack } from '@outbox/e2e';
 import { createProduct, http, member, startTestApi, type TestApi } from './support';
 
-/** GET /metrics: Prometheus text with the request, outbox and capture-path metrics (SPEC 8). */
+/** GET /metrics: Prometheus text with the request, outbox and capture-path metrics (docs/operations.md). */
 describe('api metrics', () => {
   let api: TestApi;
   beforeAll(async () => {

@@ -7,7 +7,7 @@ interface Panel {
   ratio?: string;
   unit: string;
   bars: { label: string; figure: FigureName }[];
-  /** A SPEC target line, where the target is an absolute value. */
+  /** A target line, where the target is an absolute value. */
   target?: { value: number; label: string };
 }
 
@@ -182,7 +182,7 @@ function curvePanel(results: BenchResults): Record<string, unknown> {
   };
 }
 
-/** The vega-lite spec: one panel per comparison, SPEC targets as dashed red lines, then the latency curve. */
+/** The vega-lite spec: one panel per comparison, targets as dashed red lines, then the latency curve. */
 export function chartSpec(results: BenchResults): Record<string, unknown> {
   const m = results.machine;
   return {

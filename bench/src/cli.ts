@@ -80,7 +80,9 @@ interface CliOptions {
 }
 
 const program = new Command('bench')
-  .description('SPEC section 9 benchmark against the dev stack: figures to bench/results/<name>.{json,md,svg}')
+  .description(
+    'The benchmark (docs/performance.md) against the dev stack: figures to bench/results/<name>.{json,md,svg}',
+  )
   .option('--only <scenarios>', `comma-separated subset of ${SCENARIOS.join(',')}`, scenarioList)
   .option('--duration <s>', 'api write and pgbench duration', positiveInt, 15)
   .option('--connections <n>', 'HTTP connections and pgbench clients', positiveInt, 32)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newEvent, type CommerceEvent, type EventCodec } from '@outbox/events';
 import type { Client } from 'pg';
 
-/** An outbox row as the api writes it (SPEC section 6), payload in the Confluent wire format. */
+/** An outbox row as the api writes it (docs/guarantees.md), payload in the Confluent wire format. */
 export interface OutboxRow {
   id: string;
   aggregatetype: string;

@@ -18,7 +18,7 @@ function targetText(t: TargetResult): string {
   return `${t.comparison === '<' ? '<' : '≥'} ${show(t.threshold)} ${t.unit}`;
 }
 
-/** The console report: each figure with its unit, then the ratios, then the SPEC section 9 targets. */
+/** The console report: each figure with its unit, then the ratios, then the performance targets. */
 export function consoleReport(results: BenchResults): string {
   const lines: string[] = ['', 'figures'];
   const width = Math.max(...FIGURE_NAMES.map((n) => n.length));
@@ -29,7 +29,7 @@ export function consoleReport(results: BenchResults): string {
   lines.push('', 'ratios');
   const ratioWidth = Math.max(...results.ratios.map((r) => r.name.length));
   for (const r of results.ratios) lines.push(`  ${r.name.padEnd(ratioWidth)}  ${show(r.value).padStart(10)} x`);
-  lines.push('', 'SPEC section 9 targets');
+  lines.push('', 'performance targets');
   for (const t of results.targets) {
     lines.push(
       `  ${verdict(t).padEnd(12)} ${t.measure} = ${show(t.value)} ${t.unit} (target ${targetText(t)}): ${t.description}`,
@@ -75,7 +75,7 @@ export function markdownReport(results: BenchResults): string {
   if (results.latencyCurve) lines.push('', ...curveTable(results.latencyCurve));
   const cpu = cpuTable(results);
   if (cpu.length > 0) lines.push('', ...cpu);
-  lines.push('', '| SPEC section 9 target | measured | target | |', '| --- | ---: | --- | --- |');
+  lines.push('', '| performance target | measured | target | |', '| --- | ---: | --- | --- |');
   for (const t of results.targets) {
     lines.push(
       `| ${t.description} (\`${t.measure}\`) | ${show(t.value)} ${t.unit} | ${targetText(t)} | ${verdict(t)} |`,

@@ -46,7 +46,7 @@ const placeholders = <S extends string>(statement: SlottedStatement<S>): string 
   statement.render((_, i) => `$${i + 1}`);
 
 /**
- * SPEC 9: pgbench runs exactly the SQL the api sends. The api's services are run against a
+ * docs/performance.md: pgbench runs exactly the SQL the api sends. The api's services are run against a
  * database that records what it receives; pgbench's script must be that very text with each
  * parameter replaced by its pgbench fragment. Editing the api's statement without the shared
  * text (api/src/db/hot-writes.ts), or pgbench's script by hand, fails here.

@@ -61,7 +61,7 @@ describe('rates and ratios', () => {
   });
 });
 
-describe('SPEC section 9 targets', () => {
+describe('performance targets', () => {
   const figures = {
     capture_eps: { value: 30_000, unit: 'events/s' },
     polling_eps: { value: 100, unit: 'events/s' },

@@ -147,7 +147,7 @@ export function orderViolations(
 }
 
 /**
- * SPEC 5: no loss, counters equal the ground truth, nothing valid in the DLQ, commit order
+ * docs/guarantees.md: no loss, counters equal the ground truth, nothing valid in the DLQ, commit order
  * kept, nothing clamped, no stale product in the cache.
  */
 export async function checkGuarantees(o: {

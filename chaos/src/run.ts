@@ -51,7 +51,7 @@ const TOPICS = ['catalog-events', 'order-events'];
 
 /**
  * A chaos run: a seeded workload through the api while processes are killed and dependencies
- * fail, one fault at a time; then, with the pipeline idle, the guarantees of SPEC 5 are checked
+ * fail, one fault at a time; then, with the pipeline idle, the guarantees (docs/guarantees.md) are checked
  * against what PostgreSQL, Kafka, Redis and the streamer's tables actually hold.
  */
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {

@@ -12,7 +12,7 @@ const TARGETS = FAULT_TARGETS.filter((t): t is Exclude<FaultTarget, 'registry'> 
  * The short chaos run (the full one is `npm run chaos`): every process is killed once with
  * SIGKILL under load, PostgreSQL is restarted, Redis is stopped for 20 s (long enough for a
  * streamer that parks on transient errors to park), a second streamer joins and leaves the
- * groups twice; afterwards every guarantee of SPEC 5 must hold, nothing was clamped, and no
+ * groups twice; afterwards every guarantee (docs/guarantees.md) must hold, nothing was clamped, and no
  * product in the cache is stale.
  */
 describe('chaos (short)', () => {

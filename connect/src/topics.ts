@@ -13,8 +13,7 @@ export interface PartitionCountMismatch {
  * Thrown when an existing topic has another partition count than the configuration wants.
  * The partition of a record is hash(key) mod count: growing a keyed topic sends an aggregate's
  * later events to another partition than its earlier ones, so two consumers can apply them
- * out of order; Kafka cannot shrink a topic at all. So no command changes the count (SPEC
- * section 8); this error names each topic and how to migrate safely.
+ * out of order; Kafka cannot shrink a topic at all. So no command changes the count (docs/decisions.md); this error names each topic and how to migrate safely.
  */
 export class PartitionCountChangeRefused extends Error {
   constructor(readonly mismatches: PartitionCountMismatch[]) {

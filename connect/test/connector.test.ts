@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadStackConfig, repoRoot } from '@outbox/config';
 import { EXACTLY_ONCE_CONFIG, loadConnector, pipelineTopics, replicationOf } from '../src';
 
-/** What `connect apply` asks for on each topology (SPEC section 10); no server needed. */
+/** What `connect apply` asks for on each topology (docs/cluster.md); no server needed. */
 describe('the outbox connector and its topics', () => {
   it('asks for exactly-once capture when the stack has it (cluster default), not otherwise', () => {
     const cluster = loadConnector(loadStackConfig({ STACK_TOPOLOGY: 'cluster' }));

@@ -5,7 +5,7 @@ import { dlqRecordLimit, ensureTopics, maxMessageBytes, PartitionCountChangeRefu
 
 /**
  * `connect apply` creates missing topics but never changes the partition count of an existing
- * one (SPEC section 8): against the real Kafka of the test stack, with throw-away topic names.
+ * one (docs/operations.md): against the real Kafka of the test stack, with throw-away topic names.
  */
 describe('ensureTopics (connect apply)', () => {
   const kafka = new Kafka({

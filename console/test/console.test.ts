@@ -28,7 +28,7 @@ jest.setTimeout(240_000);
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(repoRoot, 'console', 'test-results');
 
-/** The operator console in a real browser (Debian's Chromium, headless) against the test stack (issue 13). */
+/** The operator console in a real browser (Debian's Chromium, headless) against the test stack. */
 describe('operator console', () => {
   const groups = { metrics: uniqueName('console-metrics'), cacheInvalidation: uniqueName('console-cache') };
   const groupEnv = { METRICS_GROUP_ID: groups.metrics, CACHE_GROUP_ID: groups.cacheInvalidation };

@@ -8,7 +8,7 @@ export interface Counters {
 }
 
 /**
- * SPEC 5.4: what product_metrics must equal, computed from the api's own tables: the likes
+ * docs/guarantees.md: what product_metrics must equal, computed from the api's own tables: the likes
  * table count, the view count, and the quantities of orders that did not fail.
  */
 export async function groundTruth(productIds: string[]): Promise<Map<string, Counters>> {

@@ -389,7 +389,7 @@ describe('documentation links', () => {
 
     it('refuses a path out of the repository, a missing file, a missing heading and a file: link', () => {
       const text = [
-        '[spec](../shared/SPEC.md)',
+        '[outside](../outside/README.md)',
         '[gone](docs/b.md)',
         '[heading](docs/a.md#no-such-heading)',
         '[self](#nowhere)',

@@ -3,7 +3,7 @@
  * cache-invalidation group invalidates them. Key names, Lua scripts and the two operations
  * live here once.
  *
- * A fill must never write over an invalidation it did not see (SPEC 5.8): a reader misses,
+ * A fill must never write over an invalidation it did not see (docs/guarantees.md): a reader misses,
  * reads stock 5 from the database; an order commits stock 4; the streamer deletes the key
  * (nothing there yet); the reader then stores stock 5 for the whole TTL. So every entry has
  * a generation that each invalidation replaces with a new unique token (atomically with the

@@ -1,7 +1,7 @@
 import type { AggregateType } from './topics';
 
 /**
- * The event catalogue as plain data (SPEC section 4): one row per event type. The Avro schema of
+ * The event catalogue as plain data (docs/events.md): one row per event type. The Avro schema of
  * each row lives in `schemas/<aggregateType>/<name>.avsc` with namespace `commerce.<aggregateType>`.
  * This module has no dependency on the generated types, so the generator can import it.
  */

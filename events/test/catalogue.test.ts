@@ -13,7 +13,7 @@ import {
 } from '../src';
 
 describe('event catalogue', () => {
-  it('has one entry per event type of SPEC section 4, with topic, record name and subject', () => {
+  it('has one entry per event type of the catalogue (docs/events.md), with topic, record name and subject', () => {
     expect(CATALOGUE.entries.map((entry) => [entry.eventType, entry.topic, entry.fullName, entry.subject])).toEqual([
       [
         'PRODUCT_LIKED',

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { EventCodec, EventDecodeError, RegistryUnavailableError } from '../src';
 
 /**
- * What the codec makes of each registry answer (issue 9 finding 4): an answer about the schema
+ * What the codec makes of each registry answer: an answer about the schema
  * id is a property of the record (EventDecodeError: the consumer parks it); no answer, or the
  * registry failing, is a property of the moment (RegistryUnavailableError: the consumer waits).
  * The registry here is a small HTTP server that answers what a real one can answer.

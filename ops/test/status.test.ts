@@ -24,7 +24,7 @@ import { loadStatusConfig, pipelineStatus, type StatusConfig, type StatusReport 
 
 jest.setTimeout(180_000);
 
-/** `npm run status` against the real stack: one test per verdict (issue: operations). */
+/** `npm run status` against the real stack: one test per verdict. */
 describe('pipeline status', () => {
   const groups = { metrics: uniqueName('status-metrics'), cacheInvalidation: uniqueName('status-cache') };
   const groupEnv = { METRICS_GROUP_ID: groups.metrics, CACHE_GROUP_ID: groups.cacheInvalidation };

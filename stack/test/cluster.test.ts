@@ -12,7 +12,7 @@ import { templateDir } from '../src/templates';
 import { loadVersions } from '../src/versions';
 
 /**
- * The cluster topology (issue 11, SPEC section 10): what it configures, checked without starting
+ * The cluster topology (docs/cluster.md): what it configures, checked without starting
  * it (the recovery measurements run on a real cluster: npm run cluster:proof, see README).
  */
 const render = (template: string, values: Record<string, string | number>): Map<string, string> => {

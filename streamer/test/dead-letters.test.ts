@@ -31,7 +31,7 @@ interface DeadLetterRow {
   offset: string;
 }
 
-/** Poison records, the sequenced dead-letter queue and the operator's replay (SPEC 5.5). */
+/** Poison records, the sequenced dead-letter queue and the operator's replay (docs/guarantees.md). */
 describe('dead-letter queue', () => {
   let api: ServiceProcess;
   let streamer: ServiceProcess;

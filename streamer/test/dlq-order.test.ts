@@ -27,7 +27,7 @@ const DEFAULT_GROUPS = ['metrics', 'cache-invalidation'];
 
 /**
  * The sequenced DLQ keeps an aggregate's order when the poison record arrives in the same batch
- * as valid records of the same aggregate, in both apply modes (issue 9 finding 1): the real api,
+ * as valid records of the same aggregate, in both apply modes: the real api,
  * a poison record produced between its events, the real streamer, the operator's CLI.
  */
 describe('dead-letter queue order within one batch', () => {

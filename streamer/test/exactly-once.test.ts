@@ -19,7 +19,7 @@ import { Client } from 'pg';
 
 jest.setTimeout(240_000);
 
-/** At-least-once delivery, effectively-once effect (SPEC 5.2, 5.3). */
+/** At-least-once delivery, effectively-once effect (docs/guarantees.md). */
 describe('exactly once in effect', () => {
   let api: ServiceProcess;
   const streamerDb = new Client({ connectionString: endpoints.postgresUrl('streamer') });

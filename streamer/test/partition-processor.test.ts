@@ -19,7 +19,7 @@ import { toConsumedRecord, type ConsumedRecord } from '../src/pipeline/record';
 
 /**
  * The PartitionProcessor driven directly against the real streamer database, registry and
- * Kafka (issue 9 findings 1-4): the order of the sequenced DLQ, dependency faults that must
+ * Kafka: the order of the sequenced DLQ, dependency faults that must
  * wait instead of park, and bytes PostgreSQL cannot store as text.
  */
 describe('partition processor: faults and the sequenced DLQ', () => {

@@ -15,7 +15,7 @@ const PRODUCER = 4;
 const CONSUMER = 5;
 
 /**
- * SPEC 8: one trace from the HTTP request to the effect. The api and the streamer run as
+ * docs/operations.md: one trace from the HTTP request to the effect. The api and the streamer run as
  * processes exporting OTLP to a receiver in this test; the trace context crosses Postgres
  * (outbox.tracingspancontext) and Kafka (the `traceparent` header Debezium adds).
  */

@@ -70,7 +70,7 @@ export function curveRates(rates: readonly number[], targetRate: number): number
 
 /**
  * End-to-end latency at fixed offered rates, one after the other in one run (the latency
- * curve, SPEC 9): POST /products/:id/views through the real api (open loop), Debezium, Kafka
+ * curve, docs/performance.md): POST /products/:id/views through the real api (open loop), Debezium, Kafka
  * and the real streamer (a fresh metrics group starting at the topic end). Each step has its
  * own products and waits until all its events are applied before the next starts, so no
  * backlog carries over. Per event: from the api transaction (outbox.created_at) to the

@@ -2,8 +2,8 @@ import type { Producer } from 'kafkajs';
 import type { Client } from 'pg';
 
 /**
- * The polling publisher of older designs, kept ONLY as the benchmark baseline (SPEC section 1
- * and 9): every `intervalMs` a scheduler selects up to `batchSize` unprocessed rows, produces
+ * The polling publisher of older designs, kept ONLY as the benchmark baseline (docs/decisions.md,
+ * docs/performance.md): every `intervalMs` a scheduler selects up to `batchSize` unprocessed rows, produces
  * them to Kafka and marks them processed, in one transaction. Its rate is capped at
  * batchSize per interval (100 events/s by default).
  */

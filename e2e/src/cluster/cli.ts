@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runClusterProof, summarizeClusterProof, type ClusterFault } from './proof';
 
 /**
- * The cluster proof (SPEC section 10) on the cluster topology of the native stack, which must be
+ * The cluster proof (docs/cluster.md) on the cluster topology of the native stack, which must be
  * up (npm run stack:up -- --topology cluster); the api and a streamer with run-specific groups
  * are started and stopped by the run. STACK_TOPOLOGY defaults to cluster here (./topology).
  *

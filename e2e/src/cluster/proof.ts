@@ -18,7 +18,7 @@ import { runWorkload, type WorkloadReport } from '../workload';
 import { readRange, type RangeRecord } from './reader';
 
 /**
- * SPEC section 10 on the cluster topology: a workload through the api while, one at a time, the
+ * On the cluster topology: a workload through the api while, one at a time, the
  * broker leading the probe's partition, the active controller and the Connect worker running
  * the task are SIGKILLed (and restarted); per fault the time until new events reach their
  * effect; at the end loss, duplicates (read committed, as consumers see them, and read
@@ -42,7 +42,7 @@ export const CLUSTER_FAULTS: readonly ClusterFault[] = [
   'connect-task',
 ];
 
-/** SPEC section 10 targets, milliseconds from the kill until new events reached their effect. */
+/** The recovery targets (docs/cluster.md), milliseconds from the kill until new events reached their effect. */
 export const RECOVERY_TARGET_MS: Record<ClusterFault, number> = {
   'kafka-leader': 10_000,
   'kafka-controller': 10_000,

@@ -60,7 +60,7 @@ export interface DeadLetterFilter {
 }
 
 /**
- * The sequenced dead-letter queue (SPEC 5.5). The `dead_letter` table is the source of truth
+ * The sequenced dead-letter queue (docs/guarantees.md). The `dead_letter` table is the source of truth
  * (queryable, replayable, lossless); DlqPublisher copies each row to `<topic>.dlq` once.
  * An aggregate's queue is ordered by (topic, partition, offset): while it has a waiting record
  * (status 'new'), the aggregate's records with a HIGHER offset on that partition are parked

@@ -9,7 +9,7 @@ interface Delta {
   sales: number;
 }
 
-/** The effect of one event on product_metrics, per product (SPEC section 4). */
+/** The effect of one event on product_metrics, per product (docs/events.md). */
 export function metricDeltas(event: CommerceEvent): [productId: string, delta: Delta][] {
   switch (event.eventType) {
     case 'PRODUCT_LIKED':

@@ -274,7 +274,7 @@ export class GroupConsumer {
   }
 
   /**
-   * Graceful (SPEC 8): no new batch starts, a batch still waiting on a dependency gives up
+   * Graceful (docs/operations.md): no new batch starts, a batch still waiting on a dependency gives up
    * (redelivered later), a batch whose effects are done commits its offset while the consumer
    * still runs (kafkajs drops commits once it is stopping), then the member leaves the group.
    */

@@ -3,7 +3,7 @@ import { databaseFailureOf } from '@outbox/db';
 import { EventDecodeError, RegistryUnavailableError } from '@outbox/events';
 
 /**
- * The one place where an error is sorted (SPEC 5.5). Three kinds, by what they say:
+ * The one place where an error is sorted (docs/guarantees.md). Three kinds, by what they say:
  * - `poison`: a property of the record. The same bytes fail the same way again: park them.
  * - `wait`: a property of the moment (a dependency is down, slow or refusing). Never park: the
  *   partition waits, retrying without bound, and the wait is visible.

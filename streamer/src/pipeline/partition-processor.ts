@@ -66,7 +66,7 @@ const HEARTBEAT_SLICE_MS = 1000;
 const emptyResult = (): BatchResult => ({ applied: [], duplicates: [], parked: 0, clamped: 0 });
 
 /**
- * Turns one partition's records into effects, strictly in offset order (SPEC 5.3, 5.5):
+ * Turns one partition's records into effects, strictly in offset order (docs/guarantees.md):
  * - a record the DLQ already holds (parked before a crash or a rebalance) is not handled again;
  * - a poison record (see classify.ts) is parked only after every earlier record was applied, and
  *   its aggregate's later records are parked behind it; an earlier record never is, nor one the
