@@ -44,28 +44,28 @@ describe('a member that lost its group membership', () => {
     }
   };
 
-  it('abandons the batch without committing, rejoins and applies it again', async () => {
-    const kafka = kafkaClient('membership');
-    const topic = `membership-${randomUUID()}`;
+  /**
+   * A GroupConsumer on a fresh one-partition topic holding five records; `firstBatch` runs
+   * inside the first batch delivered, later batches return at once.
+   */
+  async function consumerOnFreshTopic(name: string, firstBatch: () => Promise<unknown>) {
+    const kafka = kafkaClient(name);
+    const topic = `${name}-${randomUUID()}`;
+    const groupId = `${name}-${randomUUID()}`;
     const admin = kafka.admin();
     await admin.connect();
     const producer = kafka.producer();
     await producer.connect();
-    const consumerGroup = `membership-${randomUUID()}`;
     const fatal: Error[] = [];
     const batches: string[][] = [];
     const consumer = new GroupConsumer({
       kafka,
-      groupId: consumerGroup,
+      groupId,
       topics: [topic],
       processor: {
-        // The first batch freezes the process longer than the session; later ones are instant.
         async process(records: ConsumedRecord[]) {
           batches.push(records.map((r) => r.offset));
-          if (batches.length === 1) {
-            await sleep(100); // the fetch loop settles first
-            freeze(SESSION_MS + 3000);
-          }
+          if (batches.length === 1) await firstBatch();
           return { applied: [], duplicates: [], parked: 0, clamped: 0 };
         },
       },
@@ -75,65 +75,12 @@ describe('a member that lost its group membership', () => {
       partitionsConsumedConcurrently: 1,
       onFatal: (err) => fatal.push(err),
     });
-    try {
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: 1, replicationFactor: stack.kafka.replicationFactor }],
-        waitForLeaders: true,
-      });
-      await producer.send({
-        topic,
-        messages: Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: `record ${i}` })),
-      });
-      await consumer.start();
-
-      const committed = async (): Promise<string | undefined> => {
-        const [entry] = await admin.fetchOffsets({ groupId: consumerGroup, topics: [topic] });
-        return entry?.partitions[0]?.offset;
-      };
-      await eventually('the batch committed by the rejoined member', async () => {
-        if (fatal.length > 0) throw new Error(`the consumer stopped for good: ${fatal[0]?.message}`);
-        return (await committed()) === '5' ? true : undefined;
-      });
-      expect(fatal).toEqual([]);
-      // Delivered twice: the stalled member's commit was refused, the rejoined member got it again.
-      expect(batches.filter((offsets) => offsets.includes('0')).length).toBeGreaterThanOrEqual(2);
-      expect(consumer.isMember()).toBe(true);
-    } finally {
+    const close = async () => {
       await consumer.stop();
       await producer.disconnect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
-    }
-  }, 90_000);
-
-  it('keeps its membership while a batch waits on a dependency longer than the session (no redelivery)', async () => {
-    const kafka = kafkaClient('membership-wait');
-    const topic = `membership-wait-${randomUUID()}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    const producer = kafka.producer();
-    await producer.connect();
-    const consumerGroup = `membership-wait-${randomUUID()}`;
-    const batches: string[][] = [];
-    const consumer = new GroupConsumer({
-      kafka,
-      groupId: consumerGroup,
-      topics: [topic],
-      processor: {
-        // A dependency call that hangs for twice the session (a Redis CLIENT PAUSE, a held
-        // lock): the event loop is free, nothing calls heartbeat() meanwhile.
-        async process(records: ConsumedRecord[]) {
-          batches.push(records.map((r) => r.offset));
-          if (batches.length === 1) await sleep(2 * SESSION_MS);
-          return { applied: [], duplicates: [], parked: 0, clamped: 0 };
-        },
-      },
-      metrics: createStreamerMetrics(),
-      log: pino({ level: 'silent' }),
-      sessionTimeoutMs: SESSION_MS,
-      partitionsConsumedConcurrently: 1,
-      onFatal: () => undefined,
-    });
+    };
     try {
       await admin.createTopics({
         topics: [{ topic, numPartitions: 1, replicationFactor: stack.kafka.replicationFactor }],
@@ -141,19 +88,55 @@ describe('a member that lost its group membership', () => {
       });
       await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: `r${i}` })) });
       await consumer.start();
-      const committed = async (): Promise<string | undefined> => {
-        const [entry] = await admin.fetchOffsets({ groupId: consumerGroup, topics: [topic] });
+    } catch (err) {
+      await close();
+      throw err;
+    }
+    return {
+      consumer,
+      fatal,
+      /** How many times the first record was delivered. */
+      deliveriesOfFirst: () => batches.filter((offsets) => offsets.includes('0')).length,
+      committed: async (): Promise<string | undefined> => {
+        const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
         return entry?.partitions[0]?.offset;
-      };
-      await eventually('the batch committed', async () => ((await committed()) === '5' ? true : undefined));
-      // Delivered once: the member was never evicted, so nothing was redelivered or rejoined.
-      expect(batches.filter((offsets) => offsets.includes('0'))).toHaveLength(1);
-      expect(consumer.isMember()).toBe(true);
+      },
+      close,
+    };
+  }
+
+  it('abandons the batch without committing, rejoins and applies it again', async () => {
+    // The first batch freezes the process longer than the session.
+    const run = await consumerOnFreshTopic('membership', async () => {
+      await sleep(100); // the fetch loop settles first
+      freeze(SESSION_MS + 3000);
+    });
+    try {
+      await eventually('the batch committed by the rejoined member', async () => {
+        if (run.fatal.length > 0) throw new Error(`the consumer stopped for good: ${run.fatal[0]?.message}`);
+        return (await run.committed()) === '5' ? true : undefined;
+      });
+      expect(run.fatal).toEqual([]);
+      // Delivered twice: the stalled member's commit was refused, the rejoined member got it again.
+      expect(run.deliveriesOfFirst()).toBeGreaterThanOrEqual(2);
+      expect(run.consumer.isMember()).toBe(true);
     } finally {
-      await consumer.stop();
-      await producer.disconnect();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
+      await run.close();
+    }
+  }, 90_000);
+
+  it('keeps its membership while a batch waits on a dependency longer than the session (no redelivery)', async () => {
+    // A dependency call that hangs for twice the session (a Redis CLIENT PAUSE, a held lock):
+    // the event loop is free, nothing calls heartbeat() meanwhile.
+    const run = await consumerOnFreshTopic('membership-wait', () => sleep(2 * SESSION_MS));
+    try {
+      await eventually('the batch committed', async () => ((await run.committed()) === '5' ? true : undefined));
+      // Delivered once: the member was never evicted, so nothing was redelivered or rejoined.
+      expect(run.deliveriesOfFirst()).toBe(1);
+      expect(run.fatal).toEqual([]);
+      expect(run.consumer.isMember()).toBe(true);
+    } finally {
+      await run.close();
     }
   }, 90_000);
 });
