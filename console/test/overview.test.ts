@@ -1,74 +1,15 @@
 import {
+  EXAMPLE_THRESHOLDS,
+  exampleHealthyFacts as healthyFacts,
   judge,
   STATUS_COMPONENTS,
   STATUS_REASON_COMPONENTS,
-  type StatusFacts,
   type StatusReasonCode,
   type StatusReport,
-  type StatusThresholds,
 } from '@outbox/ops';
 import { renderOverview } from '../src/render';
 
-const limits: StatusThresholds = {
-  maxSlotLagBytes: 256 * 1024 * 1024,
-  maxConsumerLag: 10_000,
-  maxOutboxAgeSeconds: 8 * 86_400,
-  maxStallSeconds: 60,
-};
-
-/** The facts of a healthy pipeline, as the status collector reads them. */
-function healthyFacts(): StatusFacts {
-  const partitions = [0, 1, 2].map((partition) => ({ partition, low: 0, high: 100 }));
-  return {
-    checkedAt: '2026-11-27T00:00:00.000Z',
-    connector: {
-      ok: true,
-      name: 'commerce-outbox',
-      state: 'RUNNING',
-      workerId: 'w:8083',
-      tasks: [{ id: 0, state: 'RUNNING', workerId: 'w:8083' }],
-    },
-    replicationSlot: {
-      ok: true,
-      slotName: 'commerce_outbox',
-      exists: true,
-      active: true,
-      lagBytes: 1024,
-      retainedBytes: 4096,
-    },
-    outbox: { ok: true, rows: 300, sizeBytes: 65536, oldestAgeSeconds: 3600 },
-    topics: { ok: true, items: [{ topic: 'catalog-events', missing: false, partitions, records: 300 }] },
-    groups: {
-      ok: true,
-      items: [
-        {
-          groupId: 'metrics',
-          role: 'metrics',
-          state: 'Stable',
-          members: 1,
-          lag: 0,
-          topics: [
-            {
-              topic: 'catalog-events',
-              lag: 0,
-              partitions: partitions.map((p) => ({
-                partition: p.partition,
-                committed: 100,
-                high: 100,
-                lag: 0,
-                committedAt: '2026-11-26T23:59:00.000Z',
-                committedAgeSeconds: 60,
-              })),
-            },
-          ],
-        },
-      ],
-    },
-    deadLetters: { ok: true, items: [], waiting: 0 },
-    streamer: { ok: true, url: 'http://127.0.0.1:3001', waiting: [] },
-    clamps: { ok: true, total: 0 },
-  };
-}
+const limits = EXAMPLE_THRESHOLDS;
 
 /** The state class of each hop of the rendered diagram, by its data-hop id. */
 function hopStates(report: StatusReport): Record<string, string> {

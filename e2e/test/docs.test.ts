@@ -58,23 +58,26 @@ const MARKDOWN = FILES.filter((f) => f.toLowerCase().endsWith('.md') && !f.split
 // Markdown: headings, anchors, links
 // ---------------------------------------------------------------------------------------------
 
-/** Lines outside fenced code blocks, with their 1-based numbers; inline code spans blanked. */
-function proseLines(text: string): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
+/** The lines outside fenced code blocks, with their 0-based indexes. */
+function unfencedLines(text: string): { index: number; text: string }[] {
+  const out: { index: number; text: string }[] = [];
   let fence: string | undefined;
-  text.split('\n').forEach((raw, i) => {
+  text.split('\n').forEach((raw, index) => {
     const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(raw)?.[1];
     if (fence !== undefined) {
       if (marker !== undefined && marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
-      return;
-    }
-    if (marker !== undefined) {
-      fence = marker;
-      return;
-    }
-    out.push({ line: i + 1, text: raw.replace(/(`+)[^`]*?\1/g, (m) => ' '.repeat(m.length)) });
+    } else if (marker !== undefined) fence = marker;
+    else out.push({ index, text: raw });
   });
   return out;
+}
+
+/** Lines outside fenced code blocks, with their 1-based numbers; inline code spans blanked. */
+function proseLines(text: string): { line: number; text: string }[] {
+  return unfencedLines(text).map(({ index, text: raw }) => ({
+    line: index + 1,
+    text: raw.replace(/(`+)[^`]*?\1/g, (m) => ' '.repeat(m.length)),
+  }));
 }
 
 /** GitHub's anchor of a heading (github-slugger): lower case, punctuation dropped, spaces to hyphens. */
@@ -98,24 +101,14 @@ function anchorsOf(text: string): Set<string> {
     seen.set(slug, n + 1);
     anchors.add(n === 0 ? slug : `${slug}-${n}`);
   };
-  let fence: string | undefined;
   const lines = text.split('\n');
-  lines.forEach((line, i) => {
-    const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-    if (fence !== undefined) {
-      if (marker !== undefined && marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
-      return;
-    }
-    if (marker !== undefined) {
-      fence = marker;
-      return;
-    }
+  for (const { index, text: line } of unfencedLines(text)) {
     const atx = /^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$/.exec(line);
     if (atx) add(atx[1] ?? '');
-    else if (/^\s{0,3}(=+|-+)\s*$/.test(lines[i + 1] ?? '') && line.trim() !== '' && !/^\s{0,3}[-*+>|]/.test(line))
+    else if (/^\s{0,3}(=+|-+)\s*$/.test(lines[index + 1] ?? '') && line.trim() !== '' && !/^\s{0,3}[-*+>|]/.test(line))
       add(line.trim());
     for (const m of line.matchAll(/\b(?:id|name)=["']([^"']+)["']/g)) anchors.add(m[1] as string);
-  });
+  }
   return anchors;
 }
 

@@ -4,8 +4,7 @@ import type { CommerceClient } from '@outbox/db';
 import { parse } from 'yaml';
 import { createApiMetrics, registerOutboxGauges } from '@outbox/api';
 import { createStreamerMetrics } from '@outbox/streamer';
-import { judge, statusAsPrometheus } from '../src';
-import { healthyFacts } from './fixtures';
+import { exampleHealthyFacts as healthyFacts, judge, statusAsPrometheus } from '../src';
 
 interface Rule {
   alert: string;

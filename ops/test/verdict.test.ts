@@ -1,4 +1,6 @@
 import {
+  EXAMPLE_THRESHOLDS,
+  exampleHealthyFacts as healthyFacts,
   judge,
   parseCommittedAt,
   renderStatus,
@@ -7,17 +9,10 @@ import {
   statusAsPrometheus,
   type PartitionLag,
   type StatusFacts,
-  type StatusThresholds,
   waitingSince,
 } from '../src';
-import { healthyFacts } from './fixtures';
 
-const limits: StatusThresholds = {
-  maxSlotLagBytes: 256 * 1024 * 1024,
-  maxConsumerLag: 10_000,
-  maxOutboxAgeSeconds: 8 * 86_400,
-  maxStallSeconds: 60,
-};
+const limits = EXAMPLE_THRESHOLDS;
 
 /** The verdict rules, one part of the pipeline at a time (the real-stack cases are in status.test.ts). */
 describe('status verdict', () => {

@@ -7,30 +7,11 @@ import {
   uniqueName,
   type ServiceProcess,
 } from '@outbox/e2e';
-import { loggerOptions } from '@outbox/telemetry';
+import { loggerOptions, repeatedKeys } from '@outbox/telemetry';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import { GroupConsumer } from '../src/kafka/group-consumer';
 import { createStreamerMetrics } from '../src/prometheus';
-
-/** The keys of a pino line's top-level object, in order, repeats included (JSON.parse keeps one). */
-function topLevelKeys(line: string): string[] {
-  const keys: string[] = [];
-  let depth = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === '"') {
-      let end = i + 1;
-      while (line[end] !== '"') end += line[end] === '\\' ? 2 : 1;
-      if (depth === 1 && line[end + 1] === ':') keys.push(JSON.parse(line.slice(i, end + 1)) as string);
-      i = end;
-    } else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
-  }
-  return keys;
-}
-
-const repeated = (line: string): string[] => topLevelKeys(line).filter((k, i, keys) => keys.indexOf(k) !== i);
 
 /** A logger as the service makes one, writing into an array: the raw JSON text of each line. */
 function capturedLogger() {
@@ -47,7 +28,7 @@ type Line = Record<string, unknown> & { msg?: string; req?: { url?: string } };
 /** What every line a service writes looks like: pino's, whoever wrote it (Fastify, kafkajs, ours). */
 function expectPinoShape(raw: string, service?: string): void {
   const line = JSON.parse(raw) as Line;
-  expect({ raw, repeated: repeated(raw) }).toEqual({ raw, repeated: [] });
+  expect({ raw, repeated: repeatedKeys(raw) }).toEqual({ raw, repeated: [] });
   expect(line).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
   if (service !== undefined) expect(line).toMatchObject({ service });
   expect(line).not.toHaveProperty('timestamp');

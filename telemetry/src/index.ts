@@ -4,3 +4,4 @@ export { activeTraceparent, contextFromHeaders, TRACEPARENT_HEADER } from './tra
 export { loggerOptions } from './logging';
 export { kafkajsLogCreator } from './kafkajs-logger';
 export type { KafkajsLogCreator, KafkajsLogEntry } from './kafkajs-logger';
+export { repeatedKeys, topLevelKeys } from './log-line';

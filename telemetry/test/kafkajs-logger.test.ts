@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { kafkajsLogCreator, loggerOptions, type KafkajsLogEntry } from '../src';
+import { kafkajsLogCreator, loggerOptions, repeatedKeys, type KafkajsLogEntry } from '../src';
 
 /** A service's logger writing into an array: the raw JSON text of each line. */
 function capturedLogger(level = 'debug') {
@@ -25,25 +25,6 @@ const entry = (level: number, label: string, extra: Record<string, unknown> = {}
     ...extra,
   },
 });
-
-/** The keys of a pino line's top-level object, in order, repeats included (JSON.parse keeps one). */
-function topLevelKeys(line: string): string[] {
-  const keys: string[] = [];
-  let depth = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === '"') {
-      let end = i + 1;
-      while (line[end] !== '"') end += line[end] === '\\' ? 2 : 1;
-      if (depth === 1 && line[end + 1] === ':') keys.push(JSON.parse(line.slice(i, end + 1)) as string);
-      i = end;
-    } else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
-  }
-  return keys;
-}
-
-const repeated = (keys: string[]): string[] => keys.filter((k, i) => keys.indexOf(k) !== i);
 
 describe('kafkajs lines through pino', () => {
   it("have pino's shape: numeric level, time, msg, the logger's bindings, kafkajs's namespace and fields", () => {
@@ -86,12 +67,19 @@ describe('kafkajs lines through pino', () => {
       entry(2, 'WARN', { level: 'x', time: 'y', msg: 'z', service: 'kafka', group: 'g' }),
     );
     const [line = ''] = lines;
-    expect(repeated(topLevelKeys(line))).toEqual([]);
+    expect(repeatedKeys(line)).toEqual([]);
     expect(JSON.parse(line)).toMatchObject({
       level: 40,
       service: 'test',
       group: 'metrics',
       kafkajs: { level: 'x', time: 'y', msg: 'z', service: 'kafka', group: 'g' },
     });
+  });
+});
+
+describe('repeatedKeys', () => {
+  it('finds a top-level key named twice, and ignores nested and quoted look-alikes', () => {
+    expect(repeatedKeys('{"level":30,"group":"a","msg":"x","group":"b"}')).toEqual(['group']);
+    expect(repeatedKeys('{"a":{"b":1,"b":2},"msg":"\\"a\\":1"}')).toEqual([]);
   });
 });

@@ -26,3 +26,4 @@ export { readStreamerWaits } from './streamer-waits';
 export { judge } from './verdict';
 export { renderStatus } from './render';
 export { statusAsPrometheus } from './prometheus';
+export { exampleHealthyFacts, EXAMPLE_THRESHOLDS } from './example';

@@ -1,7 +1,11 @@
-import type { StatusFacts } from '../src';
+import type { StatusThresholds } from './config';
+import type { StatusFacts } from './report';
 
-/** The facts of a healthy pipeline; tests change one part at a time. */
-export function healthyFacts(): StatusFacts {
+/**
+ * The facts of a healthy, caught-up pipeline, as the collector reads them: a worked example of
+ * StatusFacts for anything that judges or renders a status (tests change one part at a time).
+ */
+export function exampleHealthyFacts(): StatusFacts {
   const partitions = [0, 1, 2].map((partition) => ({ partition, low: 0, high: 100 }));
   return {
     checkedAt: '2026-11-27T00:00:00.000Z',
@@ -59,3 +63,11 @@ export function healthyFacts(): StatusFacts {
     clamps: { ok: true, total: 0 },
   };
 }
+
+/** The default thresholds (STATUS_MAX_*, OUTBOX_RETENTION_DAYS + 1; docs/configuration.md). */
+export const EXAMPLE_THRESHOLDS: StatusThresholds = {
+  maxSlotLagBytes: 256 * 1024 * 1024,
+  maxConsumerLag: 10_000,
+  maxOutboxAgeSeconds: 8 * 86_400,
+  maxStallSeconds: 60,
+};
