@@ -62,7 +62,7 @@ const schema = z.object({
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const e = parseEnv(schema, env, 'api');
   // Addresses default to the native stack's (STACK_PROFILE, PG_PORT, ...), so `npm start` needs no settings.
-  const stack = endpointsOf(loadStackConfig(env));
+  const stack = endpointsOf(loadStackConfig(env), 'api');
   return {
     port: e.API_PORT,
     host: e.HOST,

@@ -11,7 +11,7 @@ import {
   STREAMER_SESSION_MS,
   type WorkloadReport,
 } from '@outbox/e2e';
-import { ConnectClient, reachableConnectUrl } from '@outbox/connect';
+import { connectClientOf } from '@outbox/connect';
 import { loadStatusConfig, pipelineStatus } from '@outbox/ops';
 import { allHeld, checkGuarantees, type CheckResults } from './checks';
 import { checkHostile, oddRecordsOf, type HostileCheck, type HostileReport } from './hostile';
@@ -159,6 +159,6 @@ async function waitIdle(groups: { metrics: string; cacheInvalidation: string }):
 
 /** Whether the running connector captures exactly once (its stored config, not this process's environment). */
 async function capturesExactlyOnce(connectorName: string): Promise<boolean> {
-  const client = new ConnectClient(await reachableConnectUrl(endpoints.connectUrls));
+  const client = await connectClientOf(endpoints.connectUrls, endpoints.connectLogin);
   return (await client.config(connectorName))?.['exactly.once.support'] === 'required';
 }

@@ -18,5 +18,16 @@ export {
 } from './stack';
 export type { ConnectWorker, KafkaNode, StackConfig, StackEndpoints, StackProfile, StackTopology } from './stack';
 export { renderTemplate } from './template';
+export { CONNECT_REST_USERS, KAFKA_PRINCIPALS, KAFKA_SASL_MECHANISM, POSTGRES_ROLES, stackSecurity } from './security';
+export type {
+  ClientIdentity,
+  ConnectRestUser,
+  Credential,
+  KafkaPrincipal,
+  KafkaSasl,
+  PostgresRole,
+  StackSecurity,
+} from './security';
+export { clientLoginsFromEnv } from './client-logins';
 export * from './defaults';
 export { messageOf } from './errors';

@@ -1,6 +1,17 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseEnv } from './env';
+import {
+  CONNECT_USER_OF,
+  KAFKA_PRINCIPAL_OF,
+  KAFKA_SASL_MECHANISM,
+  POSTGRES_ROLE_OF,
+  stackSecurity,
+  type ClientIdentity,
+  type Credential,
+  type KafkaSasl,
+  type StackSecurity,
+} from './security';
 
 /**
  * Where every server of the stack listens and keeps its files, and so where every client finds
@@ -36,6 +47,8 @@ export interface ConnectWorker {
   /** Component and process name: `connect` (single) or `connect-<id>`. */
   name: string;
   port: number;
+  /** The cluster's admin REST listener (loggers), on loopback only: the port after `port`. */
+  adminPort?: number;
 }
 
 export interface StackConfig {
@@ -76,6 +89,12 @@ export interface StackConfig {
     /** KIP-618 exactly-once source support on the workers and `exactly.once.support=required` on the connector. */
     exactlyOnce: boolean;
   };
+  /**
+   * The cluster topology's logins (docs/security.md): Kafka SASL/SCRAM with ACLs, Connect REST
+   * basic auth, one PostgreSQL role per job. Undefined on the single topology, which stays open
+   * on 127.0.0.1.
+   */
+  security?: StackSecurity;
   /** Niceness of the launched servers (`nice -n`); 0 runs them at normal priority. */
   nice: number;
   startTimeoutMs: number;
@@ -107,7 +126,7 @@ export const CLUSTER_PORTS = {
   KAFKA_CONTROLLER_PORT: 31093, // 31193, 31293
   REGISTRY_PORT: 31081,
   REGISTRY_MANAGEMENT_PORT: 31082,
-  CONNECT_PORT: 31083, // connect-1; connect-2 31183
+  CONNECT_PORT: 31083, // connect-1; connect-2 31183; each admin listener on the next port
 } as const;
 
 export const CLUSTER_KAFKA_NODES = 3;
@@ -150,6 +169,8 @@ const envSchema = z.object({
   CONNECT_PORT: port.optional(),
   CONNECT_HEAP_MB: positiveInt.optional(),
   CONNECT_EXACTLY_ONCE: bool.optional(),
+  /** The cluster's logins are derived from it (config/src/security.ts); change it to rotate them all. */
+  STACK_SECRET: z.string().min(8).default('outbox-cluster-development-secret'),
   STACK_NICE: z.coerce.number().int().min(0).max(19).optional(),
   STACK_START_TIMEOUT_MS: positiveInt.default(180_000),
   STACK_STOP_TIMEOUT_MS: positiveInt.default(30_000),
@@ -185,6 +206,7 @@ export function loadStackConfig(
     id: i + 1,
     name: cluster ? `connect-${i + 1}` : 'connect',
     port: connectPort + i * CLUSTER_NODE_PORT_STEP,
+    ...(cluster ? { adminPort: connectPort + i * CLUSTER_NODE_PORT_STEP + 1 } : {}),
   }));
   const replicationFactor = e.TOPIC_REPLICATION_FACTOR ?? (cluster ? 3 : 1);
   const minInsyncReplicas = e.TOPIC_MIN_INSYNC_REPLICAS ?? (cluster ? 2 : 1);
@@ -243,6 +265,7 @@ export function loadStackConfig(
       workers,
       exactlyOnce: e.CONNECT_EXACTLY_ONCE ?? cluster,
     },
+    ...(cluster ? { security: stackSecurity(e.STACK_SECRET) } : {}),
     nice: e.STACK_NICE ?? (cluster ? 10 : 0),
     startTimeoutMs: e.STACK_START_TIMEOUT_MS,
     stopTimeoutMs: e.STACK_STOP_TIMEOUT_MS,
@@ -262,7 +285,10 @@ function assertDistinctPorts(config: StackConfig): void {
     ports[node.name] = node.port;
     ports[`${node.name} controller`] = node.controllerPort;
   }
-  for (const worker of config.connect.workers) ports[worker.name] = worker.port;
+  for (const worker of config.connect.workers) {
+    ports[worker.name] = worker.port;
+    if (worker.adminPort !== undefined) ports[`${worker.name} admin`] = worker.adminPort;
+  }
   const seen = new Map<number, string>();
   for (const [name, p] of Object.entries(ports)) {
     const other = seen.get(p);
@@ -271,28 +297,44 @@ function assertDistinctPorts(config: StackConfig): void {
   }
 }
 
-/** Client-side addresses, shared by the launcher, the services and the tests. */
+/** Client-side addresses and logins, shared by the launcher, the services and the tests. */
 export interface StackEndpoints {
+  /** A database URL with the identity's PostgreSQL login. */
   postgresUrl(database: string): string;
   redisUrl: string;
   kafkaBrokers: string[];
+  /** The identity's Kafka login on the cluster; undefined on the open single topology. */
+  kafkaSasl?: KafkaSasl;
   registryUrl: string;
   /** The first worker's REST API (any worker serves the whole group's API). */
   connectUrl: string;
   /** Every worker's REST API. */
   connectUrls: string[];
+  /** The identity's Connect REST login on the cluster. */
+  connectLogin?: Credential;
 }
 
-export function endpointsOf(config: StackConfig): StackEndpoints {
+/** Where each server is, and how `identity` logs in to it (docs/security.md). */
+export function endpointsOf(config: StackConfig, identity: ClientIdentity): StackEndpoints {
   const hosts = config.clientHosts;
   const pg = config.postgres;
+  const security = config.security;
+  const pgRole = POSTGRES_ROLE_OF[identity];
+  const pgLogin =
+    security && pgRole !== 'superuser' ? security.postgres[pgRole] : { username: pg.user, password: pg.password };
+  const kafkaPrincipal = KAFKA_PRINCIPAL_OF[identity];
+  const connectUser = CONNECT_USER_OF[identity];
   return {
     postgresUrl: (database) =>
-      `postgresql://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@${hosts.postgres}:${pg.port}/${database}`,
+      `postgresql://${encodeURIComponent(pgLogin.username)}:${encodeURIComponent(pgLogin.password)}@${hosts.postgres}:${pg.port}/${database}`,
     redisUrl: `redis://${hosts.redis}:${config.redis.port}`,
     kafkaBrokers: config.kafka.brokers,
+    ...(security && kafkaPrincipal
+      ? { kafkaSasl: { mechanism: KAFKA_SASL_MECHANISM, ...security.kafka[kafkaPrincipal] } }
+      : {}),
     registryUrl: `http://${hosts.registry}:${config.registry.port}/apis/ccompat/v7`,
     connectUrl: `http://${hosts.connect}:${config.connect.port}`,
     connectUrls: config.connect.workers.map((w) => `http://${hosts.connect}:${w.port}`),
+    ...(security && connectUser ? { connectLogin: security.connectRest[connectUser] } : {}),
   };
 }

@@ -23,7 +23,7 @@ describe('loadStackConfig', () => {
 
   it('takes overrides from the environment', () => {
     const config = loadStackConfig({ KAFKA_PORT: '29092', STACK_HOST: 'localhost' });
-    expect(endpointsOf(config).kafkaBrokers).toEqual(['localhost:29092']);
+    expect(endpointsOf(config, 'tester').kafkaBrokers).toEqual(['localhost:29092']);
   });
 
   it('rejects a port that is not a port, naming the variable', () => {

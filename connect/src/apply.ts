@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { endpointsOf, type StackConfig } from '@outbox/config';
-import { loadConnector, pipelineTopics, replicationOf } from './connector';
-import { ConnectClient, reachableConnectUrl, type ConnectorStatus } from './rest';
+import { clientLoginsFromEnv, endpointsOf, type StackConfig } from '@outbox/config';
+import { ensureAcls, pipelineAcls } from './acls';
+import { heartbeatTopicOf, loadConnector, pipelineTopics, replicationOf, type ConnectorDefinition } from './connector';
+import { connectClientOf, type ConnectorStatus } from './rest';
 import { ensureTopics, replicationShortfalls, type ReplicationShortfall } from './topics';
 
 export interface ApplyResult {
@@ -17,9 +18,15 @@ export interface ApplyResult {
 
 /** Idempotent: topics first (the connector must never write to a missing topic), then the config, then wait for RUNNING. */
 export async function applyConnector(stack: StackConfig, timeoutMs = 60_000): Promise<ApplyResult> {
-  const endpoints = endpointsOf(stack);
+  const endpoints = endpointsOf(stack, 'admin');
+  const logins = clientLoginsFromEnv(process.env, endpoints);
   const connector = loadConnector(stack);
-  const kafka = new Kafka({ clientId: 'connect-apply', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'connect-apply',
+    brokers: endpoints.kafkaBrokers,
+    ...(logins.kafkaSasl ? { sasl: logins.kafkaSasl } : {}),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const topics = pipelineTopics(connector, replicationOf(stack));
@@ -28,18 +35,40 @@ export async function applyConnector(stack: StackConfig, timeoutMs = 60_000): Pr
   try {
     topicsCreated = await ensureTopics(admin, topics);
     underReplicated = await replicationShortfalls(admin, topics);
+    // Only a cluster that authorises (the cluster topology) has ACLs; an open broker refuses them.
+    if (stack.security) await ensureAcls(admin, pipelineAcls(heartbeatTopicOf(connector)));
   } finally {
     await admin.disconnect();
   }
-  const client = new ConnectClient(await reachableConnectUrl(endpoints.connectUrls));
+  const databaseUrl = endpoints.postgresUrl(connector.config['database.dbname'] ?? 'commerce');
+  if (stack.security) await grantCaptureRead(databaseUrl, connector);
+  const client = await connectClientOf(endpoints.connectUrls, logins.connectLogin);
   const configChanged = await client.putConfig(connector.name, connector.config);
   const status = await client.waitForRunning(connector.name, timeoutMs);
-  await waitForSlotStreaming(
-    endpoints.postgresUrl(connector.config['database.dbname'] ?? 'commerce'),
-    connector.config['slot.name'] ?? '',
-    timeoutMs,
-  );
+  await waitForSlotStreaming(databaseUrl, connector.config['slot.name'] ?? '', timeoutMs);
   return { name: connector.name, topicsCreated, underReplicated, configChanged, status };
+}
+
+/**
+ * Debezium's role may read the tables it captures and nothing else (docs/security.md): granted
+ * here by their owner, since the tables exist only once the migrations ran.
+ */
+async function grantCaptureRead(databaseUrl: string, connector: ConnectorDefinition): Promise<void> {
+  const user = connector.config['database.user'] ?? '';
+  const tables = (connector.config['table.include.list'] ?? '').split(',').map((t) => t.trim());
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    for (const table of tables.filter(Boolean)) {
+      const quoted = table
+        .split('.')
+        .map((part) => db.escapeIdentifier(part))
+        .join('.');
+      await db.query(`GRANT SELECT ON ${quoted} TO ${db.escapeIdentifier(user)}`);
+    }
+  } finally {
+    await db.end();
+  }
 }
 
 /**

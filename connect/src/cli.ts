@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { endpointsOf, loadStackConfig, messageOf } from '@outbox/config';
+import { clientLoginsFromEnv, endpointsOf, loadStackConfig, messageOf } from '@outbox/config';
 import { applyConnector } from './apply';
 import { loadConnector } from './connector';
-import { ConnectClient, reachableConnectUrl } from './rest';
+import { connectClientOf, type ConnectClient } from './rest';
 
 // `npm run connect -- status | head` closes our stdout early: that is not an error (the exit code stays ours).
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -13,8 +13,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 /** npm run connect -- apply|status|restart : the outbox connector through the Kafka Connect REST API. */
 const stack = loadStackConfig();
 const connector = loadConnector(stack);
+const endpoints = endpointsOf(stack, 'admin');
 const connectClient = async (): Promise<ConnectClient> =>
-  new ConnectClient(await reachableConnectUrl(endpointsOf(stack).connectUrls));
+  connectClientOf(endpoints.connectUrls, clientLoginsFromEnv(process.env, endpoints).connectLogin);
 const program = new Command('connect').description('manage the Debezium outbox connector');
 
 program

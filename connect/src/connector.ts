@@ -33,7 +33,8 @@ export function loadConnector(stack: StackConfig, file = connectorFile): Connect
   const text = renderTemplate(readFileSync(file, 'utf8'), {
     PG_HOST: stack.postgres.hostForConnect,
     PG_PORT: stack.postgres.port,
-    PG_USER: stack.postgres.user,
+    // The cluster's Debezium logs in as its own role (REPLICATION, SELECT on the outbox, owns nothing).
+    PG_USER: stack.security?.postgres.debezium.username ?? stack.postgres.user,
   });
   const parsed = JSON.parse(text) as { name?: unknown; config?: Record<string, unknown> };
   if (typeof parsed.name !== 'string' || typeof parsed.config !== 'object' || parsed.config === null) {
@@ -92,9 +93,14 @@ export function pipelineTopics(
     spec(topic, TOPIC_PARTITIONS, WEEK_MS),
     { ...spec(dlqTopicOf(topic), TOPIC_PARTITIONS, '-1'), deadLettersOf: topic },
   ]);
-  const prefix = connector.config['topic.heartbeat.prefix'] ?? '__debezium-heartbeat';
-  const heartbeat = spec(`${prefix}.${connector.config['topic.prefix']}`, 1, String(24 * 60 * 60 * 1000));
+  const heartbeat = spec(heartbeatTopicOf(connector), 1, String(24 * 60 * 60 * 1000));
   return [...events, heartbeat];
+}
+
+/** The topic Debezium's heartbeats go to: <topic.heartbeat.prefix>.<topic.prefix>. */
+export function heartbeatTopicOf(connector: ConnectorDefinition): string {
+  const prefix = connector.config['topic.heartbeat.prefix'] ?? '__debezium-heartbeat';
+  return `${prefix}.${connector.config['topic.prefix']}`;
 }
 
 /** The stack's replication settings (from TOPIC_REPLICATION_FACTOR / TOPIC_MIN_INSYNC_REPLICAS). */

@@ -1,6 +1,14 @@
-export { connectorFile, EXACTLY_ONCE_CONFIG, loadConnector, pipelineTopics, replicationOf } from './connector';
+export {
+  connectorFile,
+  EXACTLY_ONCE_CONFIG,
+  heartbeatTopicOf,
+  loadConnector,
+  pipelineTopics,
+  replicationOf,
+} from './connector';
+export { allow, connectWorkerAcls, ensureAcls, pipelineAcls } from './acls';
 export type { ConnectorDefinition, Replication, TopicSpec } from './connector';
-export { ConnectClient, ConnectRestError, reachableConnectUrl } from './rest';
+export { basicAuthHeader, ConnectClient, connectClientOf, ConnectRestError, reachableConnectUrl } from './rest';
 export type { ConnectorStatus, TaskStatus } from './rest';
 export { dlqRecordLimit, maxMessageBytes } from './record-limits';
 export { ensureTopics, PartitionCountChangeRefused, replicationShortfalls } from './topics';

@@ -1,3 +1,4 @@
+import type { Credential } from '@outbox/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TaskStatus {
@@ -23,25 +24,54 @@ export class ConnectRestError extends Error {
   }
 }
 
+/** The Authorization header of a basic-auth login (the cluster's Connect REST API wants one). */
+export function basicAuthHeader(login: Credential | undefined): Record<string, string> {
+  if (!login) return {};
+  return { authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` };
+}
+
+/** Connect's error body is JSON ({"message"}), a login refusal's is not. */
+function detailOf(text: string, fallback: string): string {
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text.trim().slice(0, 200) || fallback;
+  }
+}
+
 /** The few Kafka Connect REST calls the pipeline needs. */
 export class ConnectClient {
-  constructor(private readonly baseUrl: string) {}
+  /** login: the basic-auth user of a Connect whose REST API asks for one (the cluster topology). */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly login?: Credential,
+  ) {}
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T | undefined> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers:
-        body === undefined
-          ? { accept: 'application/json' }
-          : { 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...basicAuthHeader(this.login),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
     const text = await response.text();
     if (response.status === 404 && method === 'GET') return undefined;
+    if (response.status === 401 || response.status === 403) {
+      const who = this.login ? `the login "${this.login.username}"` : 'a request without a login';
+      throw new ConnectRestError(
+        response.status,
+        `${method} ${path}: Kafka Connect at ${this.baseUrl} refused ${who} (HTTP ${response.status}); set CONNECT_USERNAME and CONNECT_PASSWORD`,
+      );
+    }
     if (!response.ok) {
-      const detail = text ? ((JSON.parse(text) as { message?: string }).message ?? text) : response.statusText;
-      throw new ConnectRestError(response.status, `${method} ${path}: HTTP ${response.status}: ${detail}`);
+      throw new ConnectRestError(
+        response.status,
+        `${method} ${path}: HTTP ${response.status}: ${detailOf(text, response.statusText)}`,
+      );
     }
     return text ? (JSON.parse(text) as T) : undefined;
   }
@@ -125,10 +155,16 @@ function sameConfig(a: Record<string, string>, b: Record<string, string>): boole
  */
 export async function reachableConnectUrl(urls: string[]): Promise<string> {
   for (const url of urls) {
+    // A worker that asks for a login (401) is up: the client's request then says whether its login is good.
     const ok = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) })
-      .then((r) => r.ok)
+      .then((r) => r.ok || r.status === 401)
       .catch(() => false);
     if (ok) return url;
   }
   return urls[0] ?? '';
+}
+
+/** A client of the first worker that answers, logged in as `login` when the API asks for one. */
+export async function connectClientOf(urls: string[], login?: Credential): Promise<ConnectClient> {
+  return new ConnectClient(await reachableConnectUrl(urls), login);
 }

@@ -10,7 +10,7 @@ import { dlqRecordLimit, ensureTopics, maxMessageBytes, PartitionCountChangeRefu
 describe('ensureTopics (connect apply)', () => {
   const kafka = new Kafka({
     clientId: 'connect-topics-test',
-    brokers: endpointsOf(loadStackConfig()).kafkaBrokers,
+    brokers: endpointsOf(loadStackConfig(), 'tester').kafkaBrokers,
     logLevel: logLevel.NOTHING,
   });
   let admin: Admin;

@@ -6,8 +6,13 @@ import { Kafka, logLevel } from 'kafkajs';
  * against the native test-profile stack (npm test) and the compose stack (test:e2e:compose).
  */
 export const stack: StackConfig = loadStackConfig();
-export const endpoints: StackEndpoints = endpointsOf(stack);
+export const endpoints: StackEndpoints = endpointsOf(stack, 'tester');
 
 export function kafkaClient(clientId = 'e2e'): Kafka {
-  return new Kafka({ clientId, brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
+  return new Kafka({
+    clientId,
+    brokers: endpoints.kafkaBrokers,
+    ...(endpoints.kafkaSasl ? { sasl: endpoints.kafkaSasl } : {}),
+    logLevel: logLevel.NOTHING,
+  });
 }

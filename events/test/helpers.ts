@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { endpointsOf, loadStackConfig } from '@outbox/config';
 
 /** The Confluent-compatible API of the test-profile registry (jest sets STACK_PROFILE=test). */
-export const registryUrl = endpointsOf(loadStackConfig()).registryUrl;
+export const registryUrl = endpointsOf(loadStackConfig(), 'tester').registryUrl;
 
 /** A prefix no other test run uses, for throwaway subjects and record names. */
 export function uniquePrefix(label: string): string {

@@ -164,7 +164,7 @@ describe('pipeline status', () => {
     // A second connector pointed at a publication that does not exist: its task fails at start.
     const broken = uniqueName('status-broken');
     const slot = broken.replace(/[^a-z0-9_]/g, '_');
-    const connect = new ConnectClient(endpoints.connectUrl);
+    const connect = new ConnectClient(endpoints.connectUrl, endpoints.connectLogin);
     const base = loadConnector(stack).config;
     await connect.putConfig(broken, {
       ...base,

@@ -27,7 +27,7 @@ export function parseTargets(args: string[]): Database[] {
 export function resolveDatabaseUrl(database: Database, env: NodeJS.ProcessEnv = process.env): string {
   const { envVar } = databases[database];
   const fromEnv = env[envVar];
-  if (fromEnv === undefined) return endpointsOf(loadStackConfig(env)).postgresUrl(database);
+  if (fromEnv === undefined) return endpointsOf(loadStackConfig(env), 'admin').postgresUrl(database);
   let url: URL;
   try {
     url = new URL(fromEnv);

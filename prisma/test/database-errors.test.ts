@@ -5,7 +5,7 @@ import { databaseFailureOf } from '../src';
 /** The one reader of database errors, on errors the real drivers throw and on the adapter's shapes. */
 describe('databaseFailureOf', () => {
   it('reads the SQLSTATE of a real server error from the bare pg driver, also when wrapped', async () => {
-    const client = new Client({ connectionString: endpointsOf(loadStackConfig()).postgresUrl('streamer') });
+    const client = new Client({ connectionString: endpointsOf(loadStackConfig(), 'tester').postgresUrl('streamer') });
     await client.connect();
     const err = await client.query('SELECT 1/0').catch((e: unknown) => e);
     await client.end();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { endpointsOf, loadStackConfig } from '@outbox/config';
 import { Client } from 'pg';
 
-const endpoints = endpointsOf(loadStackConfig());
+const endpoints = endpointsOf(loadStackConfig(), 'tester');
 
 /** A throwaway database (never commerce/streamer themselves); drop() removes it. */
 export interface ThrowawayDb {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StackConfig } from '@outbox/config';
@@ -22,12 +23,14 @@ export interface MavenFetch {
 
 /**
  * Resolves a pinned set of artifacts from Maven Central into the cache. The marker file
- * records the properties used, so a version change refetches and a warm cache downloads
+ * records the properties and the pom used, so a version or dependency change refetches and a warm cache downloads
  * nothing. Output goes to a temporary folder first: a broken download never looks complete.
  */
 export async function fetchFromMaven(config: StackConfig, fetch: MavenFetch): Promise<string> {
   const marker = join(fetch.targetDir, '.fetched');
-  const fingerprint = JSON.stringify({ profile: fetch.profile, ...fetch.properties });
+  // What was asked for: the versions and the pom itself (a dependency added to a profile refetches).
+  const pomHash = createHash('sha256').update(readFileSync(pomFile)).digest('hex').slice(0, 16);
+  const fingerprint = JSON.stringify({ profile: fetch.profile, ...fetch.properties, pom: pomHash });
   if (existsSync(marker) && readFileSync(marker, 'utf8') === fingerprint) return fetch.targetDir;
   if (!onPath('mvn')) {
     throw new StackError(

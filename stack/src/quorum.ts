@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { StackConfig } from '@outbox/config';
 import { findJava } from './java';
+import { writePrivate } from './templates';
 import type { StackVersions } from './versions';
 
 export interface QuorumStatus {
@@ -24,6 +25,20 @@ export async function describeQuorum(
   const java = findJava('kafka', 17, 'KAFKA_JAVA_HOME');
   const libsDir = join(config.cacheDir, `kafka-${versions.kafka}`);
   const controllers = config.kafka.nodes.map((n) => `${config.host}:${n.controllerPort}`).join(',');
+  // The controller listener wants the quorum's SASL/PLAIN login (docs/security.md).
+  const commandConfig = join(config.confDir, 'kafka-controller-client.properties');
+  const login = config.security?.controller;
+  if (login) {
+    writePrivate(
+      commandConfig,
+      [
+        'security.protocol=SASL_PLAINTEXT',
+        'sasl.mechanism=PLAIN',
+        `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${login.username}" password="${login.password}";`,
+        '',
+      ].join('\n'),
+    );
+  }
   const output = await new Promise<string>((resolve) => {
     const child = spawn(
       java.bin,
@@ -38,6 +53,7 @@ export async function describeQuorum(
         'org.apache.kafka.tools.MetadataQuorumCommand',
         '--bootstrap-controller',
         controllers,
+        ...(login ? ['--command-config', commandConfig] : []),
         'describe',
         '--status',
       ],

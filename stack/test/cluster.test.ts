@@ -53,8 +53,12 @@ describe('the cluster topology', () => {
   });
 
   it('gives clients every broker, replication 3 with min ISR 2, exactly-once, small heaps, low priority', () => {
-    expect(endpointsOf(cluster).kafkaBrokers).toEqual(['127.0.0.1:31092', '127.0.0.1:31192', '127.0.0.1:31292']);
-    expect(endpointsOf(cluster).connectUrls).toEqual(['http://127.0.0.1:31083', 'http://127.0.0.1:31183']);
+    expect(endpointsOf(cluster, 'tester').kafkaBrokers).toEqual([
+      '127.0.0.1:31092',
+      '127.0.0.1:31192',
+      '127.0.0.1:31292',
+    ]);
+    expect(endpointsOf(cluster, 'tester').connectUrls).toEqual(['http://127.0.0.1:31083', 'http://127.0.0.1:31183']);
     expect([cluster.kafka.replicationFactor, cluster.kafka.minInsyncReplicas]).toEqual([3, 2]);
     expect(cluster.connect.exactlyOnce).toBe(true);
     expect([cluster.kafka.heapMb, cluster.connect.heapMb, cluster.nice]).toEqual([384, 512, 10]);
@@ -76,7 +80,7 @@ describe('the cluster topology', () => {
       TOPIC_MIN_INSYNC_REPLICAS: '2',
       CONNECT_EXACTLY_ONCE: 'true',
     });
-    expect(endpointsOf(external).kafkaBrokers).toEqual(['k1:9092', 'k2:9092', 'k3:9092']);
+    expect(endpointsOf(external, 'tester').kafkaBrokers).toEqual(['k1:9092', 'k2:9092', 'k3:9092']);
     expect([external.kafka.replicationFactor, external.kafka.minInsyncReplicas]).toEqual([3, 2]);
     expect(external.connect.exactlyOnce).toBe(true);
     expect(loadStackConfig({ STACK_TOPOLOGY: 'cluster', CONNECT_EXACTLY_ONCE: 'false' }).connect.exactlyOnce).toBe(

@@ -1,9 +1,11 @@
 import {
+  clientLoginsFromEnv,
   CONSUMER_SESSION_MS,
   DAY_MS,
   DEFAULT_GROUP_IDS,
   DEFAULT_INBOX_RETENTION_DAYS,
   endpointsOf,
+  type KafkaSasl,
   loadStackConfig,
   parseEnv,
   SERVICE_PORTS,
@@ -18,6 +20,8 @@ export interface StreamerConfig {
   databaseUrl: string;
   redisUrl: string;
   kafkaBrokers: string[];
+  /** The streamer's Kafka login (the cluster topology: SASL/SCRAM, docs/security.md). */
+  kafkaSasl?: KafkaSasl;
   /** Longest pause between kafkajs retries, and before it restarts a crashed consumer (kafkajs default 30 s). */
   kafkaRetryMaxMs: number;
   schemaRegistryUrl: string;
@@ -75,7 +79,8 @@ const schema = z.object({
 export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): StreamerConfig {
   const e = parseEnv(schema, env, 'streamer');
   const stackConfig = loadStackConfig(env);
-  const stack = endpointsOf(stackConfig);
+  const stack = endpointsOf(stackConfig, 'streamer');
+  const { kafkaSasl } = clientLoginsFromEnv(env, stack);
   return {
     port: e.STREAMER_PORT,
     host: e.HOST,
@@ -83,6 +88,7 @@ export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): Stream
     databaseUrl: e.STREAMER_DATABASE_URL ?? stack.postgresUrl('streamer'),
     redisUrl: e.REDIS_URL ?? stack.redisUrl,
     kafkaBrokers: e.KAFKA_BROKERS ? e.KAFKA_BROKERS.split(',').map((b) => b.trim()) : stack.kafkaBrokers,
+    ...(kafkaSasl ? { kafkaSasl } : {}),
     kafkaRetryMaxMs: e.KAFKA_RETRY_MAX_MS,
     schemaRegistryUrl: e.SCHEMA_REGISTRY_URL ?? stack.registryUrl,
     metricsGroupId: e.METRICS_GROUP_ID,

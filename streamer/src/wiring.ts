@@ -57,6 +57,7 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
   const kafka = new Kafka({
     clientId: 'streamer',
     brokers: config.kafkaBrokers,
+    ...(config.kafkaSasl ? { sasl: config.kafkaSasl } : {}),
     logLevel: logLevel.WARN,
     // kafkajs's lines through the service's logger: the same JSON shape as every other line.
     logCreator: kafkajsLogCreator(log),

@@ -69,7 +69,7 @@ export async function runCapture(ctx: BenchContext, deps: CaptureDeps): Promise<
  */
 async function drainRate(ctx: BenchContext, deps: CaptureDeps): Promise<Figure> {
   const { captureRows, captureRowsPerTx, products, log } = ctx.options;
-  const connect = new ConnectClient(ctx.endpoints.connectUrl);
+  const connect = new ConnectClient(ctx.endpoints.connectUrl, ctx.endpoints.connectLogin);
   const { name } = loadConnector(loadStackConfig());
   const events = viewedEvents(randomProductIds(products), captureRows, `bench-${ctx.runId}-drain`);
   const rows = await outboxRowsOf(deps.codec, events);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectClient, reachableConnectUrl } from '@outbox/connect';
+import { connectClientOf } from '@outbox/connect';
 import { describeQuorum, loadVersions, runningPid, stackComponents, up, type Component } from '@outbox/stack';
 import { ROLE_TOPICS } from '@outbox/events';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
@@ -197,7 +197,7 @@ function workerOf(workerId: string): string {
 }
 
 async function taskStatus(): Promise<{ state: string; worker: string; connectorWorker: string }> {
-  const client = new ConnectClient(await reachableConnectUrl(endpoints.connectUrls));
+  const client = await connectClientOf(endpoints.connectUrls, endpoints.connectLogin);
   const status = await client.status('commerce-outbox');
   const task = status?.tasks[0];
   if (!status || !task) throw new Error('the connector commerce-outbox has no task');

@@ -15,7 +15,7 @@ describe('Kafka Connect with Debezium', () => {
   const connector = id.replace(/_/g, '-');
   const db = new Client({ connectionString: endpoints.postgresUrl('commerce') });
   const kafka = kafkaClient('smoke-connect');
-  const connect = new ConnectClient(endpoints.connectUrl);
+  const connect = new ConnectClient(endpoints.connectUrl, endpoints.connectLogin);
   let admin: Admin;
   let consumer: Consumer;
 

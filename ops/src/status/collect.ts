@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectClient, reachableConnectUrl } from '@outbox/connect';
+import { connectClientOf } from '@outbox/connect';
 import {
   createCommerceClient,
   createStreamerClient,
@@ -36,7 +36,7 @@ async function probe<T extends object>(read: () => Promise<T>): Promise<Probe<T>
 
 async function readConnector(config: StatusConfig): Promise<ConnectorReport> {
   // A cluster: ask the first worker that answers, so one dead worker is not a dead Connect.
-  const status = await new ConnectClient(await reachableConnectUrl(config.connectUrls)).status(config.connectorName);
+  const status = await (await connectClientOf(config.connectUrls, config.connectLogin)).status(config.connectorName);
   if (!status) return { name: config.connectorName, state: null, tasks: [] };
   return {
     name: status.name,
@@ -199,6 +199,7 @@ export async function collectStatusFacts(config: StatusConfig): Promise<StatusFa
   const kafka = new Kafka({
     clientId: 'pipeline-status',
     brokers: config.kafkaBrokers,
+    ...(config.kafkaSasl ? { sasl: config.kafkaSasl } : {}),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3_000,
     requestTimeout: 10_000,

@@ -1,9 +1,12 @@
 import { loadConnector } from '@outbox/connect';
 import { ROLE_TOPICS } from '@outbox/events';
 import {
+  clientLoginsFromEnv,
   DEFAULT_GROUP_IDS,
   DEFAULT_OUTBOX_RETENTION_DAYS,
   endpointsOf,
+  type Credential,
+  type KafkaSasl,
   loadStackConfig,
   parseEnv,
   SERVICE_PORTS,
@@ -18,6 +21,9 @@ export interface StatusConfig {
   kafkaBrokers: string[];
   /** Every Connect worker's REST API: the first that answers is asked (any worker serves the group's API). */
   connectUrls: string[];
+  /** The read-only logins of the cluster topology (docs/security.md); absent on an open stack. */
+  kafkaSasl?: KafkaSasl;
+  connectLogin?: Credential;
   connectorName: string;
   slotName: string;
   groups: { metrics: string; cacheInvalidation: string };
@@ -73,9 +79,10 @@ const schema = z.object({
 export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): StatusConfig {
   const e = parseEnv(schema, env, 'status');
   const stack = loadStackConfig(env);
-  const endpoints = endpointsOf(stack);
+  const endpoints = endpointsOf(stack, 'reader');
   const connector = loadConnector(stack);
   return {
+    ...clientLoginsFromEnv(env, endpoints),
     commerceDatabaseUrl: e.DATABASE_URL ?? endpoints.postgresUrl('commerce'),
     streamerDatabaseUrl: e.STREAMER_DATABASE_URL ?? endpoints.postgresUrl('streamer'),
     kafkaBrokers: e.KAFKA_BROKERS ? e.KAFKA_BROKERS.split(',').map((b) => b.trim()) : endpoints.kafkaBrokers,

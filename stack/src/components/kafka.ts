@@ -3,12 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaNode, StackConfig } from '@outbox/config';
+import { KAFKA_SASL_MECHANISM, type KafkaNode, type StackConfig, type StackSecurity } from '@outbox/config';
+import { connectWorkerAcls, ensureAcls } from '@outbox/connect';
 import { StackError } from '../errors';
 import { findJava } from '../java';
 import { managedProcess, niced, startDetached } from '../processes';
 import { writeConfig } from '../templates';
 import type { Component, ComponentContext } from './component';
+import { CONNECT_GROUP_ID, CONNECT_INTERNAL_TOPIC_PREFIX } from './connect';
 import { fetchKafkaLibs, kafkaJvmArgs } from './jvm';
 
 /** Components that must be launched together: a cluster node cannot become healthy without a quorum. */
@@ -47,8 +49,36 @@ export function kafkaNodeConfig(
       // The broker's own internal topics cannot have more replicas than the stack has nodes.
       REPLICATION_FACTOR: Math.min(config.kafka.replicationFactor, config.kafka.nodes.length),
       MIN_ISR: Math.min(config.kafka.minInsyncReplicas, config.kafka.nodes.length),
+      ...securityValues(config),
     },
   ];
+}
+
+/** The cluster's logins in a node's configuration (docs/security.md). */
+function securityValues(config: StackConfig): Record<string, string> {
+  const security = requireSecurity(config);
+  return {
+    BROKER_USER: security.kafka.broker.username,
+    BROKER_PASSWORD: security.kafka.broker.password,
+    CONTROLLER_USER: security.controller.username,
+    CONTROLLER_PASSWORD: security.controller.password,
+    SUPER_USERS: [security.kafka.broker.username, security.controller.username, security.kafka.admin.username]
+      .map((u) => `User:${u}`)
+      .join(';'),
+  };
+}
+
+function requireSecurity(config: StackConfig): StackSecurity {
+  if (!config.security) throw new StackError('kafka', 'the cluster topology has no logins configured');
+  return config.security;
+}
+
+/** StorageTool arguments that create every Kafka principal's SCRAM login with the log directory. */
+function scramUsers(config: StackConfig): string[] {
+  return Object.values(requireSecurity(config).kafka).flatMap(({ username, password }) => [
+    '--add-scram',
+    `SCRAM-SHA-512=[name=${username},password=${password}]`,
+  ]);
 }
 
 /**
@@ -67,9 +97,12 @@ export function kafkaComponent({ config, versions }: ComponentContext, node?: Ka
   const proc = managedProcess(config.runDir, config.logDir, self.name);
   let libsDir = '';
 
+  // On the cluster the launcher logs in as the admin (a super user), to check health and set ACLs.
+  const adminLogin = config.security?.kafka.admin;
   const kafka = new Kafka({
     clientId: 'stack-health',
     brokers: [`${host}:${port}`],
+    ...(adminLogin ? { sasl: { mechanism: KAFKA_SASL_MECHANISM, ...adminLogin } } : {}),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2000,
     retry: { retries: 0 },
@@ -102,7 +135,7 @@ export function kafkaComponent({ config, versions }: ComponentContext, node?: Ka
           ...kafkaJvmArgs(config, libsDir, 'kafka-format', 256),
           'kafka.tools.StorageTool',
           'format',
-          ...(cluster ? [] : ['--standalone']),
+          ...(cluster ? scramUsers(config) : ['--standalone']),
           '--cluster-id',
           cluster ? clusterIdOf(config) : newClusterId(),
           '--config',
@@ -138,6 +171,21 @@ export function kafkaComponent({ config, versions }: ComponentContext, node?: Ka
         await admin.disconnect();
       }
     },
+
+    ...(cluster
+      ? {
+          // The Connect workers' own ACLs must exist before a worker starts.
+          async afterHealthy() {
+            const client = kafka.admin();
+            await client.connect();
+            try {
+              await ensureAcls(client, connectWorkerAcls(CONNECT_GROUP_ID, CONNECT_INTERNAL_TOPIC_PREFIX));
+            } finally {
+              await client.disconnect();
+            }
+          },
+        }
+      : {}),
 
     async version() {
       return versions.kafka;

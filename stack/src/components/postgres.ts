@@ -2,11 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { endpointsOf } from '@outbox/config';
 import { StackError } from '../errors';
 import { ensureDebianPackage } from '../install';
 import { managedProcess, niced, startDetached } from '../processes';
 import type { Component, ComponentContext } from './component';
+import { ensurePostgresRoles } from './postgres-roles';
 
 const MIN_MAJOR = 15;
 
@@ -42,10 +42,18 @@ export function postgresComponent({ config }: ComponentContext): Component {
   const dataDir = join(config.dataDir, 'postgres');
   const socketDir = join(config.runDir, 'postgres-socket');
   const proc = managedProcess(config.runDir, config.logDir, 'postgres');
-  const endpoints = endpointsOf(config);
-
+  // The launcher logs in as the bootstrap superuser (PG_USER), who creates the databases and roles.
+  const superuser = (database: string): Client =>
+    new Client({
+      host: config.clientHosts.postgres,
+      port,
+      user,
+      password,
+      database,
+      connectionTimeoutMillis: 2000,
+    });
   const connect = async (database = 'postgres'): Promise<Client> => {
-    const client = new Client({ connectionString: endpoints.postgresUrl(database), connectionTimeoutMillis: 2000 });
+    const client = superuser(database);
     await client.connect();
     return client;
   };
@@ -147,6 +155,7 @@ export function postgresComponent({ config }: ComponentContext): Component {
       } finally {
         await client.end();
       }
+      if (config.security) await ensurePostgresRoles(superuser, config.security);
     },
 
     async version() {

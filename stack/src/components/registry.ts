@@ -46,8 +46,9 @@ export function registryComponent({ config, versions }: ComponentContext): Compo
         'apicurio.storage.kind': 'sql',
         'apicurio.storage.sql.kind': 'postgresql',
         'apicurio.datasource.url': `jdbc:postgresql://${host}:${config.postgres.port}/${database}`,
-        'apicurio.datasource.username': config.postgres.user,
-        'apicurio.datasource.password': config.postgres.password,
+        // The cluster's registry logs in as the role that owns its database (docs/security.md).
+        'apicurio.datasource.username': config.security?.postgres.registry.username ?? config.postgres.user,
+        'apicurio.datasource.password': config.security?.postgres.registry.password ?? config.postgres.password,
         'apicurio.datasource.jdbc.initial-size': 2,
         'apicurio.datasource.jdbc.min-size': 2,
         'apicurio.datasource.jdbc.max-size': 10,
