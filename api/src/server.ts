@@ -1,5 +1,6 @@
+import { checkDatabaseLogin } from '@outbox/db';
 import { EventCodec } from '@outbox/events';
-import { startTracing } from '@outbox/telemetry';
+import { exitWithFatal, startTracing } from '@outbox/telemetry';
 import Redis from 'ioredis';
 import { buildApp } from './app';
 import { loadApiConfig } from './config';
@@ -8,6 +9,8 @@ import { cleanupOutbox } from './jobs/outbox-cleanup';
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
+  // A refused login or a missing grant ends the start here, with a message that names it.
+  await checkDatabaseLogin(config.databaseUrl);
   const tracing = startTracing({ serviceName: 'commerce-api' });
   // Pool timeout and the server-side lock/statement limits on every connection (db/client.ts).
   const db = createApiDatabase(config);
@@ -51,7 +54,4 @@ async function main(): Promise<void> {
   void cleanup();
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitWithFatal('commerce-api', err));

@@ -1,4 +1,5 @@
 import {
+  runGroupIds,
   createLoadProduct,
   endOffsets,
   eventually,
@@ -21,7 +22,7 @@ import type { ReaderReport } from './reader';
 import type { ChaosOptions } from './options';
 import { loadUnderFaults, type FaultRecord } from './schedule';
 import { Services } from './child-processes';
-import { refuseIfAStreamerRuns, runGroups } from './setup';
+import { refuseIfAStreamerRuns } from './setup';
 
 export type { ChaosOptions } from './options';
 export type { FaultRecord } from './schedule';
@@ -55,7 +56,7 @@ const TOPICS = ['catalog-events', 'order-events'];
  * against what PostgreSQL, Kafka, Redis and the streamer's tables actually hold.
  */
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
-  const groups = runGroups(o.seed);
+  const groups = runGroupIds('chaos', o.seed);
   await preparePipeline();
   await refuseIfAStreamerRuns();
   await startGroupsAtEnd(Object.values(groups), TOPICS);

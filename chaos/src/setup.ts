@@ -16,11 +16,6 @@ export async function refuseIfAStreamerRuns(): Promise<void> {
   }
 }
 
-/** Consumer groups of the run's own: the default groups' counters are not touched. */
-export function runGroups(seed: number): { metrics: string; cacheInvalidation: string } {
-  const suffix = `${seed}_${Date.now().toString(36)}`;
-  return { metrics: `chaos-metrics_${suffix}`, cacheInvalidation: `chaos-cache_${suffix}` };
-}
 
 /** A seeded shuffle (Fisher-Yates), then round robin: every target is hit before any twice. */
 export function faultOrder<T>(targets: readonly T[], random: () => number): (i: number) => T {

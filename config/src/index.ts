@@ -30,4 +30,4 @@ export type {
 } from './security';
 export { clientLoginsFromEnv } from './client-logins';
 export * from './defaults';
-export { messageOf } from './errors';
+export { LoginRefusedError, messageOf } from './errors';

@@ -1,9 +1,15 @@
+import { checkDatabaseLogin } from '@outbox/db';
+import { exitWithFatal } from '@outbox/telemetry';
 import { buildConsoleApp } from './app';
 import { loadConsoleConfig } from './config';
 
 /** npm run console: the operator console on CONSOLE_PORT (3002), bound to HOST (127.0.0.1). */
 async function main(): Promise<void> {
   const config = loadConsoleConfig();
+  // A refused login ends the start here, with a message that names it: the status logins
+  // (read-only) and the streamer's, which the dead-letter actions use.
+  for (const url of [config.status.commerceDatabaseUrl, config.status.streamerDatabaseUrl, config.streamer.databaseUrl])
+    await checkDatabaseLogin(url);
   const consoleApp = await buildConsoleApp(config);
   consoleApp.sampler.start();
   const address = await consoleApp.app.listen({ port: config.port, host: config.host });
@@ -17,7 +23,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-main().catch((err: unknown) => {
-  console.error(`console failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitWithFatal('console', err));

@@ -1,4 +1,18 @@
+import { DEFAULT_GROUP_IDS } from '@outbox/config';
 import { kafkaClient } from './stack-under-test';
+
+/**
+ * Consumer groups of a run of its own (chaos, the cluster proof), so the default groups' offsets
+ * are not touched. Their names start with the default ids: on the cluster the streamer's
+ * principal may read only groups whose names do (docs/security.md).
+ */
+export function runGroupIds(run: string, seed: number): { metrics: string; cacheInvalidation: string } {
+  const suffix = `${run}_${seed}_${Date.now().toString(36)}`;
+  return {
+    metrics: `${DEFAULT_GROUP_IDS.metrics}-${suffix}`,
+    cacheInvalidation: `${DEFAULT_GROUP_IDS.cacheInvalidation}-${suffix}`,
+  };
+}
 
 const PIPELINE_TOPICS = ['catalog-events', 'order-events'];
 

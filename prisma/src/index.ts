@@ -27,3 +27,4 @@ export { outboxBacklog, replicationSlotState } from './outbox-health';
 export type { OutboxBacklog, ReplicationSlotState } from './outbox-health';
 export { databaseFailureOf } from './database-errors';
 export type { DatabaseFailure } from './database-errors';
+export { checkDatabaseLogin } from './login-check';

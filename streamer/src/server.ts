@@ -1,4 +1,4 @@
-import { startTracing } from '@outbox/telemetry';
+import { exitWithFatal, startTracing } from '@outbox/telemetry';
 import { loadStreamerConfig } from './config';
 import { startStreamer } from './wiring';
 
@@ -37,7 +37,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitWithFatal('streamer', err));

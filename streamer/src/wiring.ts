@@ -1,5 +1,5 @@
-import { createStreamerClient, TRANSACTION_LIMITS, type StreamerClient } from '@outbox/db';
-import { EventCodec } from '@outbox/events';
+import { checkDatabaseLogin, createStreamerClient, TRANSACTION_LIMITS, type StreamerClient } from '@outbox/db';
+import { EventCodec, ROLE_TOPICS } from '@outbox/events';
 import { kafkajsLogCreator, loggerOptions } from '@outbox/telemetry';
 import type { FastifyInstance } from 'fastify';
 import Redis from 'ioredis';
@@ -12,6 +12,7 @@ import { DlqPublisher } from './dlq/dlq-publisher';
 import { streamerHandlers, type HandlerRegistry } from './handlers/registry';
 import { purgeInbox } from './jobs/inbox-purge';
 import { GroupConsumer } from './kafka/group-consumer';
+import { checkKafkaLogin } from './kafka/login-check';
 import { createStreamerMetrics } from './prometheus';
 import { PartitionProcessor } from './pipeline/partition-processor';
 import { exponentialBackoff } from './strategies/backoff';
@@ -34,6 +35,19 @@ export interface StreamerDeps {
 
 export async function createStreamerDeps(config: StreamerConfig): Promise<StreamerDeps> {
   const log = pino({ ...loggerOptions(config.logLevel), base: { service: 'streamer' } });
+  const kafka = new Kafka({
+    clientId: 'streamer',
+    brokers: config.kafkaBrokers,
+    ...(config.kafkaSasl ? { sasl: config.kafkaSasl } : {}),
+    logLevel: logLevel.WARN,
+    // kafkajs's lines through the service's logger: the same JSON shape as every other line.
+    logCreator: kafkajsLogCreator(log),
+    retry: { initialRetryTime: 100, maxRetryTime: config.kafkaRetryMaxMs, retries: 8 },
+  });
+  // A refused login or a missing grant or ACL ends the start here, with a message that names it.
+  await checkDatabaseLogin(config.databaseUrl);
+  const topics = [...new Set(Object.values(ROLE_TOPICS).flat())];
+  await checkKafkaLogin(kafka, config.kafkaSasl?.username, topics);
   // Every session carries the server-side limits: an effect statement outside a transaction is
   // bounded too (a hung query would otherwise stop the heartbeats and cost the membership).
   const db = createStreamerClient(config.databaseUrl, {
@@ -54,15 +68,6 @@ export async function createStreamerDeps(config: StreamerConfig): Promise<Stream
     throw err;
   }
   const codec = new EventCodec(config.schemaRegistryUrl);
-  const kafka = new Kafka({
-    clientId: 'streamer',
-    brokers: config.kafkaBrokers,
-    ...(config.kafkaSasl ? { sasl: config.kafkaSasl } : {}),
-    logLevel: logLevel.WARN,
-    // kafkajs's lines through the service's logger: the same JSON shape as every other line.
-    logCreator: kafkajsLogCreator(log),
-    retry: { initialRetryTime: 100, maxRetryTime: config.kafkaRetryMaxMs, retries: 8 },
-  });
   // murmur2 on the key, as Java producers (and Debezium) do: a parked record keeps its partition.
   const producer = kafka.producer({
     idempotent: true,

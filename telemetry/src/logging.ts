@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import type { LoggerOptions } from 'pino';
+import pino, { type LoggerOptions } from 'pino';
 
 /**
  * pino options shared by api and streamer: JSON lines, the level from configuration, the
@@ -20,4 +20,18 @@ export function loggerOptions(level: string): LoggerOptions {
       censor: '[redacted]',
     },
   };
+}
+
+/**
+ * The last line of a service that cannot go on: one JSON line in the logger's shape, then exit 1.
+ * A refused login is said plainly (what refused whom); anything else carries its stack.
+ */
+export function exitWithFatal(service: string, err: unknown): never {
+  const log = pino({ ...loggerOptions('info'), base: { service } });
+  if (err instanceof Error && err.name === 'LoginRefusedError') {
+    log.fatal({ refused: (err as Error & { server?: string }).server }, `start-up refused: ${err.message}`);
+  } else {
+    log.fatal({ err }, err instanceof Error ? err.message : String(err));
+  }
+  process.exit(1);
 }

@@ -7,7 +7,7 @@ import { ROLE_TOPICS } from '@outbox/events';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { queryDb } from '../db';
 import { metricsDrift, type Counters } from '../ground-truth';
-import { startGroupsAtEnd } from '../groups';
+import { runGroupIds, startGroupsAtEnd } from '../groups';
 import { createLoadProduct } from '../http';
 import { endOffsets } from '../records';
 import { eventually } from '../wait';
@@ -441,8 +441,8 @@ export interface ClusterProofOptions {
 
 export async function runClusterProof(o: ClusterProofOptions): Promise<ClusterProofReport> {
   if (stack.topology !== 'cluster') throw new Error('run it on the cluster topology: STACK_TOPOLOGY=cluster');
-  const suffix = `${o.seed}_${Date.now().toString(36)}`;
-  const groups = { metrics: `cluster-metrics_${suffix}`, cache: `cluster-cache_${suffix}` };
+  const { metrics, cacheInvalidation } = runGroupIds('cluster', o.seed);
+  const groups = { metrics, cache: cacheInvalidation };
   const runGroups: RunGroup[] = [
     { groupId: groups.metrics, topics: [...ROLE_TOPICS.metrics] },
     { groupId: groups.cache, topics: [...ROLE_TOPICS.cacheInvalidation] },
