@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Component } from '../src/components/component';
-import { connectWorkerConfig } from '../src/components/connect';
+import { CONNECT_GROUP_ID, connectSecurityLines, connectWorkerConfig } from '../src/components/connect';
 import { kafkaNodeConfig } from '../src/components/kafka';
 import { CLUSTER_PORTS, endpointsOf, loadStackConfig, type StackConfig } from '@outbox/config';
 import { isPortOpen, managedProcess, runningPid, startDetached } from '../src/processes';
@@ -104,7 +104,13 @@ describe('the cluster topology', () => {
     expect(props.get('node.id')).toBe('2');
     expect(props.get('process.roles')).toBe('broker,controller');
     expect(props.get('controller.quorum.voters')).toBe('1@127.0.0.1:31093,2@127.0.0.1:31193,3@127.0.0.1:31293');
-    expect(props.get('listeners')).toBe('PLAINTEXT://127.0.0.1:31192,CONTROLLER://127.0.0.1:31193');
+    expect(props.get('listeners')).toBe('CLIENT://127.0.0.1:31192,CONTROLLER://127.0.0.1:31193');
+    // Every listener authenticates and what no ACL allows is refused (docs/security.md).
+    expect(props.get('listener.security.protocol.map')).toBe('CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT');
+    expect(props.get('sasl.mechanism.inter.broker.protocol')).toBe('SCRAM-SHA-512');
+    expect(props.get('authorizer.class.name')).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    expect(props.get('allow.everyone.if.no.acl.found')).toBe('false');
+    expect(props.get('super.users')).toBe('User:broker;User:controller;User:admin');
     for (const key of [
       'offsets.topic.replication.factor',
       'transaction.state.log.replication.factor',
@@ -117,10 +123,25 @@ describe('the cluster topology', () => {
     expect(Number(props.get('broker.session.timeout.ms'))).toBeLessThan(9000);
   });
 
+  it("gives each worker the connect principal's login for every client and a REST API that asks for a login", () => {
+    const worker = cluster.connect.workers[1] as StackConfig['connect']['workers'][number];
+    const lines = connectSecurityLines(worker, '127.0.0.1', cluster.security!.kafka.connect);
+    for (const prefix of ['', 'producer.', 'consumer.', 'admin.']) {
+      expect(lines).toContain(`\n${prefix}security.protocol=SASL_PLAINTEXT\n`);
+      expect(lines).toContain(
+        `\n${prefix}sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="connect"`,
+      );
+    }
+    expect(lines).toContain(
+      'rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension',
+    );
+    expect(lines).toContain('admin.listeners=http://127.0.0.1:31184\n');
+  });
+
   it('renders each worker in one group with replicated internal topics, exactly-once and fast failover', () => {
     const worker = cluster.connect.workers[1] as StackConfig['connect']['workers'][number];
     const props = render('connect-distributed.properties.template', connectWorkerConfig(cluster, worker, '/plugins'));
-    expect(props.get('group.id')).toBe('outbox-connect');
+    expect(props.get('group.id')).toBe(CONNECT_GROUP_ID);
     expect(props.get('bootstrap.servers')).toBe('127.0.0.1:31092,127.0.0.1:31192,127.0.0.1:31292');
     expect(props.get('listeners')).toBe('http://127.0.0.1:31183');
     for (const topic of ['config', 'offset', 'status']) {
