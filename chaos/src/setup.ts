@@ -16,7 +16,6 @@ export async function refuseIfAStreamerRuns(): Promise<void> {
   }
 }
 
-
 /** A seeded shuffle (Fisher-Yates), then round robin: every target is hit before any twice. */
 export function faultOrder<T>(targets: readonly T[], random: () => number): (i: number) => T {
   const order = [...targets];

@@ -29,6 +29,14 @@ export function contractIssues(event: CommerceEvent): ValidationIssue[] {
       notNegative('remainingStock', event.remainingStock);
       uuid('orderId', event.orderId);
       break;
+    case 'PRODUCT_METRICS_SNAPSHOT':
+      notNegative('likes', event.likes);
+      notNegative('views', event.views);
+      notNegative('sales', event.sales);
+      if (event.mode !== 'VERIFY' && event.mode !== 'REPAIR')
+        issues.push({ path: 'mode', message: `expected VERIFY or REPAIR, got ${show(event.mode)}` });
+      uuid('reconcileId', event.reconcileId);
+      break;
     case 'ORDER_CREATED':
       event.items.forEach((item, i) => {
         uuid(`items[${i}].productId`, item.productId);

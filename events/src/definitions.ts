@@ -11,6 +11,12 @@ export const EVENT_DEFINITIONS = [
   { eventType: 'PRODUCT_VIEWED', aggregateType: 'catalog', name: 'ProductViewed', schemaVersion: 1 },
   { eventType: 'STOCK_DECREASED', aggregateType: 'catalog', name: 'StockDecreased', schemaVersion: 1 },
   { eventType: 'STOCK_INCREASED', aggregateType: 'catalog', name: 'StockIncreased', schemaVersion: 1 },
+  {
+    eventType: 'PRODUCT_METRICS_SNAPSHOT',
+    aggregateType: 'catalog',
+    name: 'ProductMetricsSnapshot',
+    schemaVersion: 1,
+  },
   { eventType: 'ORDER_CREATED', aggregateType: 'order', name: 'OrderCreated', schemaVersion: 1 },
   { eventType: 'COUPON_USED', aggregateType: 'order', name: 'CouponUsed', schemaVersion: 1 },
   { eventType: 'PAYMENT_COMPLETED', aggregateType: 'order', name: 'PaymentCompleted', schemaVersion: 1 },

@@ -15,4 +15,4 @@ export { EventDecodeError, EventValidationError, RegistryUnavailableError, Schem
 export type { DecodeFailureReason, ValidationIssue } from './errors';
 export * from './cache-keys';
 export { PRODUCT_METRICS_SCHEMA, RANK_BY } from './product-metrics';
-export type { ProductMetricsView, RankBy } from './product-metrics';
+export type { ProductMetricsView, RankBy, ReconcileDifference, ReconcileSummary } from './product-metrics';

@@ -29,3 +29,31 @@ export const PRODUCT_METRICS_SCHEMA = {
     updatedAt: { type: ['string', 'null'] },
   },
 } as const;
+
+/** One counter of one product that a snapshot found different from the source. */
+export interface ReconcileDifference {
+  productId: string;
+  field: 'likes' | 'views' | 'sales';
+  expected: number;
+  found: number;
+  repaired: boolean;
+  checkedAt: string;
+}
+
+/** What the metrics group found for one reconcile run so far (docs/operations.md#reconcile); served by the streamer at GET /reconciles/:id, read by `npm run reconcile`. */
+export interface ReconcileSummary {
+  reconcileId: string;
+  group: string;
+  /** Snapshots applied (compared) so far. */
+  checked: number;
+  /** Of those, products whose projection differed. */
+  differing: number;
+  repaired: number;
+  /** The first differences, by product (up to `limit` products). */
+  differences: ReconcileDifference[];
+  /**
+   * Products with a dead letter waiting in the group: their snapshots wait behind it like any
+   * event, so they are blocked, not different.
+   */
+  blockedProducts: string[];
+}

@@ -45,6 +45,12 @@ describe('event catalogue', () => {
         'commerce.catalog.StockIncreased',
         'catalog-events-commerce.catalog.StockIncreased',
       ],
+      [
+        'PRODUCT_METRICS_SNAPSHOT',
+        'catalog-events',
+        'commerce.catalog.ProductMetricsSnapshot',
+        'catalog-events-commerce.catalog.ProductMetricsSnapshot',
+      ],
       ['ORDER_CREATED', 'order-events', 'commerce.order.OrderCreated', 'order-events-commerce.order.OrderCreated'],
       ['COUPON_USED', 'order-events', 'commerce.order.CouponUsed', 'order-events-commerce.order.CouponUsed'],
       [

@@ -26,6 +26,13 @@ const examples: { [T in EventType]: EventOf<T> } = {
     remainingStock: 2,
     orderId: '00000000-0000-4000-8000-000000000004',
   }),
+  PRODUCT_METRICS_SNAPSHOT: newEvent('PRODUCT_METRICS_SNAPSHOT', '00000000-0000-4000-8000-000000000003', {
+    likes: 3,
+    views: 10,
+    sales: 2,
+    mode: 'VERIFY',
+    reconcileId: '00000000-0000-4000-8000-000000000007',
+  }),
   ORDER_CREATED: newEvent('ORDER_CREATED', '00000000-0000-4000-8000-000000000004', {
     memberId: 'member-1',
     items: [

@@ -9,5 +9,7 @@ import { defineConfig } from 'prisma/config';
 export default defineConfig({
   schema: 'schema.prisma',
   migrations: { path: 'migrations' },
-  datasource: { url: process.env.COMMERCE_DATABASE_URL ?? endpointsOf(loadStackConfig(), 'admin').postgresUrl('commerce') },
+  datasource: {
+    url: process.env.COMMERCE_DATABASE_URL ?? endpointsOf(loadStackConfig(), 'admin').postgresUrl('commerce'),
+  },
 });

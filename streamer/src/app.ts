@@ -4,6 +4,7 @@ import { loggerOptions } from '@outbox/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { StreamerMetrics } from './prometheus';
+import { reconcileSummary } from './reconcile';
 import type { DependencyWait } from './waits';
 
 export interface StreamerAppDeps {
@@ -14,6 +15,8 @@ export interface StreamerAppDeps {
   waits: { list(): DependencyWait[] };
   /** Group membership of each consumer, for readiness. */
   groups: { groupId: string; isMember(): boolean }[];
+  /** The group that applies product snapshots (the metrics group): GET /reconciles/:id reads its checks. */
+  reconcileGroup?: string;
   /** The service's logger, so request lines have the shape of every other line; else one at `logLevel`. */
   log?: FastifyBaseLogger;
   logLevel?: string;
@@ -93,6 +96,29 @@ export function buildStreamerApp(deps: StreamerAppDeps): FastifyInstance {
       },
     },
     async () => ({ waits: deps.waits.list() }),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { limit: number } }>(
+    '/reconciles/:id',
+    {
+      schema: {
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
+        querystring: {
+          type: 'object',
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!deps.reconcileGroup)
+        return reply.status(404).send({
+          statusCode: 404,
+          code: 'NO_RECONCILE_GROUP',
+          error: 'Not Found',
+          message: 'this streamer applies no product snapshots',
+        });
+      return reconcileSummary(deps.db, deps.reconcileGroup, request.params.id.toLowerCase(), request.query.limit);
+    },
   );
 
   app.get('/metrics', UNLOGGED, async (_request, reply) =>

@@ -44,6 +44,12 @@ export function createStreamerMetrics() {
       labelNames: ['group'] as const,
       registers: [registry],
     }),
+    drifted: new Counter({
+      name: 'streamer_projection_drift_total',
+      help: 'Product snapshots (npm run reconcile) that found product_metrics different from the commerce tables',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
     dependencyWaiting: new Gauge({
       name: 'streamer_dependency_waiting',
       help: 'Partitions of the group waiting for a dependency that fails (postgres, redis, registry, kafka, unknown); what it answered: GET /waits',

@@ -153,6 +153,7 @@ export async function startStreamer(config: StreamerConfig, hooks: StreamerHooks
     metrics,
     waits,
     log: deps.log,
+    reconcileGroup: config.metricsGroupId,
     groups: consumers.map((c, i) => ({ groupId: handlers[i]?.group ?? '', isMember: () => c.isMember() })),
   });
   await app.listen({ port: config.port, host: config.host });

@@ -47,7 +47,7 @@ describe('streamer logs', () => {
       kafka: { consumer: () => standIn } as unknown as Kafka,
       groupId: 'metrics',
       topics: ['catalog-events'],
-      processor: { process: async () => ({ applied: [], duplicates: [], parked: 0, clamped: 0 }) },
+      processor: { process: async () => ({ applied: [], duplicates: [], parked: 0, clamped: 0, drifted: 0 }) },
       metrics: createStreamerMetrics(),
       log: log.child({ group: 'metrics' }),
       sessionTimeoutMs: 6000,

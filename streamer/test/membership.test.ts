@@ -66,7 +66,7 @@ describe('a member that lost its group membership', () => {
         async process(records: ConsumedRecord[]) {
           batches.push(records.map((r) => r.offset));
           if (batches.length === 1) await firstBatch();
-          return { applied: [], duplicates: [], parked: 0, clamped: 0 };
+          return { applied: [], duplicates: [], parked: 0, clamped: 0, drifted: 0 };
         },
       },
       metrics: createStreamerMetrics(),
@@ -185,7 +185,7 @@ describe('a kafkajs crash that kafkajs does not restart', () => {
       kafka: { consumer: () => standIn } as unknown as Kafka,
       groupId: 'g',
       topics: ['t'],
-      processor: { process: async () => ({ applied: [], duplicates: [], parked: 0, clamped: 0 }) },
+      processor: { process: async () => ({ applied: [], duplicates: [], parked: 0, clamped: 0, drifted: 0 }) },
       metrics: createStreamerMetrics(),
       log: pino({ level: 'silent' }),
       sessionTimeoutMs: 6000,

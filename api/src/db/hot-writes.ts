@@ -49,10 +49,15 @@ WITH product AS (
 )
 SELECT (SELECT count(*) FROM product)::int AS found, (SELECT count(*) FROM written)::int AS written`;
 
-/** PRODUCT_UNLIKED only when a like was deleted: unliking what was not liked writes nothing. */
+/**
+ * PRODUCT_UNLIKED only when a like was deleted: unliking what was not liked writes nothing. The
+ * product row is share-locked like every other write to its counters (a like's or a view's
+ * foreign key, an order's stock update): a product snapshot, which takes it FOR UPDATE, is
+ * ordered before or after the unlike, never in between (docs/operations.md#reconcile).
+ */
 export const UNLIKE = statement('unlike')`
 WITH product AS (
-  SELECT id FROM products WHERE id = ${'productId'}::uuid
+  SELECT id FROM products WHERE id = ${'productId'}::uuid FOR KEY SHARE
 ), changed AS (
   DELETE FROM product_likes l USING product p
   WHERE l.product_id = p.id AND l.member_id = ${'memberId'}::text

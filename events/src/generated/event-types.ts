@@ -99,6 +99,32 @@ export interface StockIncreased {
   orderId: string;
 }
 
+/** A product's counters as the commerce tables hold them at this point of the product's order, written by `npm run reconcile` (docs/operations.md#reconcile). A consumer compares its projection with them (VERIFY) or sets them (REPAIR). (Avro `commerce.catalog.ProductMetricsSnapshot`) */
+export interface ProductMetricsSnapshot {
+  /** Unique id of the event; equals the outbox row id and the Kafka header `id`. */
+  eventId: string;
+  /** Event type name, e.g. PRODUCT_LIKED; equals the Kafka header `eventType`. */
+  eventType: 'PRODUCT_METRICS_SNAPSHOT';
+  /** Aggregate type (catalog | order); decides the topic <aggregateType>-events. */
+  aggregateType: 'catalog';
+  /** Id of the aggregate (productId); also the Kafka message key. */
+  aggregateId: string;
+  /** When the change was committed, epoch milliseconds (UTC). */
+  occurredAt: number;
+  /** Version of this event schema the producer wrote with (starts at 1). */
+  schemaVersion: number;
+  /** Members who like the product now (rows of product_likes). */
+  likes: number;
+  /** Views of the product so far (rows of product_views). */
+  views: number;
+  /** Units sold: taken from stock by orders, less what failed payments put back. */
+  sales: number;
+  /** VERIFY: compare and record differences. REPAIR: set the counters to these values, then go on applying later events. */
+  mode: string;
+  /** The reconcile run that wrote this snapshot. */
+  reconcileId: string;
+}
+
 /** One line of an order. (Avro `commerce.order.OrderItem`) */
 export interface OrderItem {
   /** Id of the ordered product. */
@@ -206,6 +232,7 @@ export type CommerceEvent =
   | ProductViewed
   | StockDecreased
   | StockIncreased
+  | ProductMetricsSnapshot
   | OrderCreated
   | CouponUsed
   | PaymentCompleted
@@ -218,6 +245,7 @@ export type EventType =
   | 'PRODUCT_VIEWED'
   | 'STOCK_DECREASED'
   | 'STOCK_INCREASED'
+  | 'PRODUCT_METRICS_SNAPSHOT'
   | 'ORDER_CREATED'
   | 'COUPON_USED'
   | 'PAYMENT_COMPLETED'
@@ -230,6 +258,7 @@ export interface EventTypeMap {
   PRODUCT_VIEWED: ProductViewed;
   STOCK_DECREASED: StockDecreased;
   STOCK_INCREASED: StockIncreased;
+  PRODUCT_METRICS_SNAPSHOT: ProductMetricsSnapshot;
   ORDER_CREATED: OrderCreated;
   COUPON_USED: CouponUsed;
   PAYMENT_COMPLETED: PaymentCompleted;

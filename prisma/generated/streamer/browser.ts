@@ -29,6 +29,11 @@ export type EventHandled = Prisma.EventHandledModel
  */
 export type ProductMetrics = Prisma.ProductMetricsModel
 /**
+ * Model ReconcileCheck
+ * What a product snapshot found (docs/operations.md#reconcile). CHECK (mode IN ('VERIFY', 'REPAIR')).
+ */
+export type ReconcileCheck = Prisma.ReconcileCheckModel
+/**
  * Model DeadLetter
  * Parked records (sequenced dead-letter queue). CHECK (status IN ('new', 'replayed', 'discarded')).
  * Lossless: the key is bytes, headers are [{name, value}] with base64 of their bytes.

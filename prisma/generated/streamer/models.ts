@@ -10,5 +10,6 @@
  */
 export type * from './models/EventHandled'
 export type * from './models/ProductMetrics'
+export type * from './models/ReconcileCheck'
 export type * from './models/DeadLetter'
 export type * from './commonInputTypes'

@@ -7,6 +7,8 @@ export interface ApplyOutcome {
   duplicates: CommerceEvent[];
   /** Counter deltas that would have gone below zero and were clamped (drift: must stay 0). */
   clamped?: number;
+  /** Snapshots that found the projection different from the source (docs/operations.md#reconcile). */
+  drifted?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { StreamerClient } from '@outbox/db';
-import { ROLE_TOPICS, type CommerceEvent } from '@outbox/events';
+import { ROLE_TOPICS, type CommerceEvent, type EventOf } from '@outbox/events';
 import { claimStatement, uniqueEvents } from '../inbox/inbox';
 import type { ApplyOutcome, EventHandler } from './handler';
 
@@ -18,10 +18,12 @@ export function metricDeltas(event: CommerceEvent): [productId: string, delta: D
       return [[event.aggregateId, { likes: -1, views: 0, sales: 0 }]];
     case 'PRODUCT_VIEWED':
       return [[event.aggregateId, { likes: 0, views: 1, sales: 0 }]];
-    case 'ORDER_CREATED':
-      return event.items.map((item) => [item.productId, { likes: 0, views: 0, sales: item.quantity }]);
-    case 'PAYMENT_FAILED':
-      return event.items.map((item) => [item.productId, { likes: 0, views: 0, sales: -item.quantity }]);
+    // Sales in the product's own order: the stock an order took, less what a failed payment put
+    // back (both written with the order's or the payment's own transaction).
+    case 'STOCK_DECREASED':
+      return [[event.aggregateId, { likes: 0, views: 0, sales: event.quantity }]];
+    case 'STOCK_INCREASED':
+      return [[event.aggregateId, { likes: 0, views: 0, sales: -event.quantity }]];
     default:
       return [];
   }
@@ -79,6 +81,48 @@ async function claimAndApply(
   return { claimed: new Set(result.map((r) => r.event_id)), clamped: result[0]?.clamped ?? 0 };
 }
 
+type Snapshot = EventOf<'PRODUCT_METRICS_SNAPSHOT'>;
+
+/**
+ * A product snapshot at its point of the product's order (docs/operations.md#reconcile), in one
+ * statement with its inbox claim: the projection as this statement finds it is compared with the
+ * snapshot and the outcome recorded in reconcile_check; in REPAIR mode the counters are then set
+ * to the snapshot's (later events apply on top). Returns whether it was claimed and whether the
+ * projection differed.
+ */
+async function claimAndCheck(
+  db: StreamerClient,
+  group: string,
+  snapshot: Snapshot,
+): Promise<{ claimed: boolean; differs: boolean }> {
+  const repair = snapshot.mode === 'REPAIR';
+  const rows = await db.$queryRaw<{ differs: boolean }[]>`
+    WITH claimed AS (${claimStatement(group, [snapshot.eventId])}),
+    found AS (
+      SELECT coalesce(m.likes, 0) AS likes, coalesce(m.views, 0) AS views, coalesce(m.sales, 0) AS sales
+      FROM (SELECT 1) one LEFT JOIN product_metrics m ON m.product_id = ${snapshot.aggregateId}::uuid
+    ), checked AS (
+      INSERT INTO reconcile_check (event_id, consumer_group, reconcile_id, product_id, mode,
+        expected_likes, expected_views, expected_sales, found_likes, found_views, found_sales, differs, repaired)
+      SELECT ${snapshot.eventId}::uuid, ${group}, ${snapshot.reconcileId}::uuid, ${snapshot.aggregateId}::uuid, ${snapshot.mode},
+        ${snapshot.likes}::bigint, ${snapshot.views}::bigint, ${snapshot.sales}::bigint, f.likes, f.views, f.sales,
+        (f.likes, f.views, f.sales) IS DISTINCT FROM (${snapshot.likes}::bigint, ${snapshot.views}::bigint, ${snapshot.sales}::bigint),
+        ${repair} AND (f.likes, f.views, f.sales) IS DISTINCT FROM (${snapshot.likes}::bigint, ${snapshot.views}::bigint, ${snapshot.sales}::bigint)
+      FROM claimed, found f
+      RETURNING differs, repaired
+    ), repaired AS (
+      INSERT INTO product_metrics AS m (product_id, likes, views, sales, version, clamped)
+      SELECT ${snapshot.aggregateId}::uuid, ${snapshot.likes}::bigint, ${snapshot.views}::bigint, ${snapshot.sales}::bigint, 1, 0
+      FROM checked WHERE checked.repaired
+      ON CONFLICT (product_id) DO UPDATE SET
+        likes = EXCLUDED.likes, views = EXCLUDED.views, sales = EXCLUDED.sales,
+        updated_at = now(), version = m.version + 1
+      RETURNING 1
+    )
+    SELECT differs FROM checked, (SELECT count(*) FROM repaired) AS done`;
+  return { claimed: rows.length === 1, differs: rows[0]?.differs === true };
+}
+
 /** Group `metrics`: likes, views and sales per product, with the inbox rows in the same transaction. */
 export class ProductMetricsHandler implements EventHandler {
   readonly topics = [...ROLE_TOPICS.metrics];
@@ -89,17 +133,34 @@ export class ProductMetricsHandler implements EventHandler {
   ) {}
 
   handles(event: CommerceEvent): boolean {
-    return metricDeltas(event).length > 0;
+    return event.eventType === 'PRODUCT_METRICS_SNAPSHOT' || metricDeltas(event).length > 0;
   }
 
+  /**
+   * The deltas of a batch are summed into one statement; a snapshot cuts the batch, so it is
+   * compared with the projection exactly after the events before it and before those after it.
+   */
   async apply(events: CommerceEvent[]): Promise<ApplyOutcome> {
-    const relevant = uniqueEvents(events.filter((e) => this.handles(e)));
-    if (relevant.length === 0) return { applied: [], duplicates: [] };
-    const { claimed, clamped } = await claimAndApply(this.db, this.group, relevant);
-    return {
-      applied: relevant.filter((e) => claimed.has(e.eventId)),
-      duplicates: relevant.filter((e) => !claimed.has(e.eventId)),
-      clamped,
+    const outcome: Required<ApplyOutcome> = { applied: [], duplicates: [], clamped: 0, drifted: 0 };
+    let run: CommerceEvent[] = [];
+    const applyRun = async (): Promise<void> => {
+      if (run.length === 0) return;
+      const { claimed, clamped } = await claimAndApply(this.db, this.group, run);
+      for (const e of run) (claimed.has(e.eventId) ? outcome.applied : outcome.duplicates).push(e);
+      outcome.clamped += clamped;
+      run = [];
     };
+    for (const event of uniqueEvents(events.filter((e) => this.handles(e)))) {
+      if (event.eventType !== 'PRODUCT_METRICS_SNAPSHOT') {
+        run.push(event);
+        continue;
+      }
+      await applyRun();
+      const { claimed, differs } = await claimAndCheck(this.db, this.group, event);
+      (claimed ? outcome.applied : outcome.duplicates).push(event);
+      if (claimed && differs) outcome.drifted += 1;
+    }
+    await applyRun();
+    return outcome;
   }
 }

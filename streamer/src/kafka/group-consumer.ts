@@ -213,6 +213,10 @@ export class GroupConsumer {
       o.metrics.clamped.inc({ group: o.groupId }, result.clamped);
       o.log.error({ clamped: result.clamped }, 'counter delta clamped at zero: drift');
     }
+    if (result.drifted > 0) {
+      o.metrics.drifted.inc({ group: o.groupId }, result.drifted);
+      o.log.warn({ drifted: result.drifted }, 'product snapshots found the projection different from the source');
+    }
     const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
     o.metrics.lag.set({ group: o.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
     o.log.debug(

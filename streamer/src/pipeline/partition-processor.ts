@@ -18,6 +18,8 @@ export interface BatchResult {
   parked: number;
   /** Counter deltas clamped at zero (drift; stays 0 with correct ordering). */
   clamped: number;
+  /** Snapshots that found the projection different from the source. */
+  drifted: number;
 }
 
 export interface ProcessorHooks {
@@ -63,7 +65,7 @@ interface Pending {
 /** Longest sleep between two heartbeats while waiting (kafkajs throttles them to its interval). */
 const HEARTBEAT_SLICE_MS = 1000;
 
-const emptyResult = (): BatchResult => ({ applied: [], duplicates: [], parked: 0, clamped: 0 });
+const emptyResult = (): BatchResult => ({ applied: [], duplicates: [], parked: 0, clamped: 0, drifted: 0 });
 
 /**
  * Turns one partition's records into effects, strictly in offset order (docs/guarantees.md):
@@ -279,4 +281,5 @@ function merge(result: BatchResult, outcome: ApplyOutcome): void {
   result.applied.push(...outcome.applied);
   result.duplicates.push(...outcome.duplicates);
   result.clamped += outcome.clamped ?? 0;
+  result.drifted += outcome.drifted ?? 0;
 }

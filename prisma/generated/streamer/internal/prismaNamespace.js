@@ -48,7 +48,7 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.defineExtension = exports.NullsOrder = exports.JsonNullValueFilter = exports.QueryMode = exports.JsonNullValueInput = exports.SortOrder = exports.DeadLetterScalarFieldEnum = exports.ProductMetricsScalarFieldEnum = exports.EventHandledScalarFieldEnum = exports.TransactionIsolationLevel = exports.ModelName = exports.AnyNull = exports.JsonNull = exports.DbNull = exports.NullTypes = exports.prismaVersion = exports.getExtensionContext = exports.Decimal = exports.Sql = exports.raw = exports.join = exports.empty = exports.sql = exports.PrismaClientValidationError = exports.PrismaClientInitializationError = exports.PrismaClientRustPanicError = exports.PrismaClientUnknownRequestError = exports.PrismaClientKnownRequestError = void 0;
+exports.defineExtension = exports.NullsOrder = exports.JsonNullValueFilter = exports.QueryMode = exports.JsonNullValueInput = exports.SortOrder = exports.DeadLetterScalarFieldEnum = exports.ReconcileCheckScalarFieldEnum = exports.ProductMetricsScalarFieldEnum = exports.EventHandledScalarFieldEnum = exports.TransactionIsolationLevel = exports.ModelName = exports.AnyNull = exports.JsonNull = exports.DbNull = exports.NullTypes = exports.prismaVersion = exports.getExtensionContext = exports.Decimal = exports.Sql = exports.raw = exports.join = exports.empty = exports.sql = exports.PrismaClientValidationError = exports.PrismaClientInitializationError = exports.PrismaClientRustPanicError = exports.PrismaClientUnknownRequestError = exports.PrismaClientKnownRequestError = void 0;
 const runtime = __importStar(require("@prisma/client/runtime/client"));
 /**
  * Prisma Errors
@@ -105,6 +105,7 @@ exports.AnyNull = runtime.AnyNull;
 exports.ModelName = {
     EventHandled: 'EventHandled',
     ProductMetrics: 'ProductMetrics',
+    ReconcileCheck: 'ReconcileCheck',
     DeadLetter: 'DeadLetter'
 };
 /**
@@ -129,6 +130,22 @@ exports.ProductMetricsScalarFieldEnum = {
     updatedAt: 'updatedAt',
     version: 'version',
     clamped: 'clamped'
+};
+exports.ReconcileCheckScalarFieldEnum = {
+    eventId: 'eventId',
+    consumerGroup: 'consumerGroup',
+    reconcileId: 'reconcileId',
+    productId: 'productId',
+    mode: 'mode',
+    expectedLikes: 'expectedLikes',
+    expectedViews: 'expectedViews',
+    expectedSales: 'expectedSales',
+    foundLikes: 'foundLikes',
+    foundViews: 'foundViews',
+    foundSales: 'foundSales',
+    differs: 'differs',
+    repaired: 'repaired',
+    checkedAt: 'checkedAt'
 };
 exports.DeadLetterScalarFieldEnum = {
     id: 'id',

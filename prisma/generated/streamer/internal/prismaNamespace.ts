@@ -399,6 +399,7 @@ type FieldRefInputType<Model, FieldType> = Model extends never ? never : FieldRe
 export const ModelName = {
   EventHandled: 'EventHandled',
   ProductMetrics: 'ProductMetrics',
+  ReconcileCheck: 'ReconcileCheck',
   DeadLetter: 'DeadLetter'
 } as const
 
@@ -415,7 +416,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "eventHandled" | "productMetrics" | "deadLetter"
+    modelProps: "eventHandled" | "productMetrics" | "reconcileCheck" | "deadLetter"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -567,6 +568,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    ReconcileCheck: {
+      payload: Prisma.$ReconcileCheckPayload<ExtArgs>
+      fields: Prisma.ReconcileCheckFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ReconcileCheckFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ReconcileCheckFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>
+        }
+        findFirst: {
+          args: Prisma.ReconcileCheckFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ReconcileCheckFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>
+        }
+        findMany: {
+          args: Prisma.ReconcileCheckFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>[]
+        }
+        create: {
+          args: Prisma.ReconcileCheckCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>
+        }
+        createMany: {
+          args: Prisma.ReconcileCheckCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ReconcileCheckCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>[]
+        }
+        delete: {
+          args: Prisma.ReconcileCheckDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>
+        }
+        update: {
+          args: Prisma.ReconcileCheckUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>
+        }
+        deleteMany: {
+          args: Prisma.ReconcileCheckDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ReconcileCheckUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ReconcileCheckUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>[]
+        }
+        upsert: {
+          args: Prisma.ReconcileCheckUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReconcileCheckPayload>
+        }
+        aggregate: {
+          args: Prisma.ReconcileCheckAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateReconcileCheck>
+        }
+        groupBy: {
+          args: Prisma.ReconcileCheckGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ReconcileCheckGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ReconcileCheckCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ReconcileCheckCountAggregateOutputType> | number
+        }
+      }
+    }
     DeadLetter: {
       payload: Prisma.$DeadLetterPayload<ExtArgs>
       fields: Prisma.DeadLetterFieldRefs
@@ -702,6 +777,26 @@ export const ProductMetricsScalarFieldEnum = {
 export type ProductMetricsScalarFieldEnum = (typeof ProductMetricsScalarFieldEnum)[keyof typeof ProductMetricsScalarFieldEnum]
 
 
+export const ReconcileCheckScalarFieldEnum = {
+  eventId: 'eventId',
+  consumerGroup: 'consumerGroup',
+  reconcileId: 'reconcileId',
+  productId: 'productId',
+  mode: 'mode',
+  expectedLikes: 'expectedLikes',
+  expectedViews: 'expectedViews',
+  expectedSales: 'expectedSales',
+  foundLikes: 'foundLikes',
+  foundViews: 'foundViews',
+  foundSales: 'foundSales',
+  differs: 'differs',
+  repaired: 'repaired',
+  checkedAt: 'checkedAt'
+} as const
+
+export type ReconcileCheckScalarFieldEnum = (typeof ReconcileCheckScalarFieldEnum)[keyof typeof ReconcileCheckScalarFieldEnum]
+
+
 export const DeadLetterScalarFieldEnum = {
   id: 'id',
   consumerGroup: 'consumerGroup',
@@ -812,6 +907,13 @@ export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 
  * Reference to a field of type 'BigInt[]'
  */
 export type ListBigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt[]'>
+    
+
+
+/**
+ * Reference to a field of type 'Boolean'
+ */
+export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
     
 
 
@@ -1023,6 +1125,7 @@ export type PrismaClientOptions = PrismaClientOptionsWithAccelerateUrl | PrismaC
 export type GlobalOmitConfig = {
   eventHandled?: Prisma.EventHandledOmit
   productMetrics?: Prisma.ProductMetricsOmit
+  reconcileCheck?: Prisma.ReconcileCheckOmit
   deadLetter?: Prisma.DeadLetterOmit
 }
 

@@ -48,7 +48,7 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.NullsOrder = exports.JsonNullValueFilter = exports.QueryMode = exports.JsonNullValueInput = exports.SortOrder = exports.DeadLetterScalarFieldEnum = exports.ProductMetricsScalarFieldEnum = exports.EventHandledScalarFieldEnum = exports.TransactionIsolationLevel = exports.ModelName = exports.AnyNull = exports.JsonNull = exports.DbNull = exports.NullTypes = exports.Decimal = void 0;
+exports.NullsOrder = exports.JsonNullValueFilter = exports.QueryMode = exports.JsonNullValueInput = exports.SortOrder = exports.DeadLetterScalarFieldEnum = exports.ReconcileCheckScalarFieldEnum = exports.ProductMetricsScalarFieldEnum = exports.EventHandledScalarFieldEnum = exports.TransactionIsolationLevel = exports.ModelName = exports.AnyNull = exports.JsonNull = exports.DbNull = exports.NullTypes = exports.Decimal = void 0;
 const runtime = __importStar(require("@prisma/client/runtime/index-browser"));
 exports.Decimal = runtime.Decimal;
 exports.NullTypes = {
@@ -77,6 +77,7 @@ exports.AnyNull = runtime.AnyNull;
 exports.ModelName = {
     EventHandled: 'EventHandled',
     ProductMetrics: 'ProductMetrics',
+    ReconcileCheck: 'ReconcileCheck',
     DeadLetter: 'DeadLetter'
 };
 /*
@@ -101,6 +102,22 @@ exports.ProductMetricsScalarFieldEnum = {
     updatedAt: 'updatedAt',
     version: 'version',
     clamped: 'clamped'
+};
+exports.ReconcileCheckScalarFieldEnum = {
+    eventId: 'eventId',
+    consumerGroup: 'consumerGroup',
+    reconcileId: 'reconcileId',
+    productId: 'productId',
+    mode: 'mode',
+    expectedLikes: 'expectedLikes',
+    expectedViews: 'expectedViews',
+    expectedSales: 'expectedSales',
+    foundLikes: 'foundLikes',
+    foundViews: 'foundViews',
+    foundSales: 'foundSales',
+    differs: 'differs',
+    repaired: 'repaired',
+    checkedAt: 'checkedAt'
 };
 exports.DeadLetterScalarFieldEnum = {
     id: 'id',

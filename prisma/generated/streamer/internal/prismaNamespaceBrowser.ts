@@ -53,6 +53,7 @@ export const AnyNull = runtime.AnyNull
 export const ModelName = {
   EventHandled: 'EventHandled',
   ProductMetrics: 'ProductMetrics',
+  ReconcileCheck: 'ReconcileCheck',
   DeadLetter: 'DeadLetter'
 } as const
 
@@ -92,6 +93,26 @@ export const ProductMetricsScalarFieldEnum = {
 } as const
 
 export type ProductMetricsScalarFieldEnum = (typeof ProductMetricsScalarFieldEnum)[keyof typeof ProductMetricsScalarFieldEnum]
+
+
+export const ReconcileCheckScalarFieldEnum = {
+  eventId: 'eventId',
+  consumerGroup: 'consumerGroup',
+  reconcileId: 'reconcileId',
+  productId: 'productId',
+  mode: 'mode',
+  expectedLikes: 'expectedLikes',
+  expectedViews: 'expectedViews',
+  expectedSales: 'expectedSales',
+  foundLikes: 'foundLikes',
+  foundViews: 'foundViews',
+  foundSales: 'foundSales',
+  differs: 'differs',
+  repaired: 'repaired',
+  checkedAt: 'checkedAt'
+} as const
+
+export type ReconcileCheckScalarFieldEnum = (typeof ReconcileCheckScalarFieldEnum)[keyof typeof ReconcileCheckScalarFieldEnum]
 
 
 export const DeadLetterScalarFieldEnum = {
