@@ -1,5 +1,6 @@
 import {
   runGroupIds,
+  seededRandom,
   createLoadProduct,
   endOffsets,
   eventually,
@@ -22,6 +23,7 @@ import type { ReaderReport } from './reader';
 import type { ChaosOptions } from './options';
 import { loadUnderFaults, type FaultRecord } from './schedule';
 import { Services } from './child-processes';
+import { corruptAndReconcile, corruptionHeld, type CorruptionCheck } from './corruption';
 import { refuseIfAStreamerRuns } from './setup';
 
 export type { ChaosOptions } from './options';
@@ -43,6 +45,8 @@ export interface ChaosReport {
   checks: CheckResults;
   /** Odd records of the hostile producer: each parked once per group reading its topic, and copied. */
   hostile: HostileCheck;
+  /** The projection corrupted by hand, and what `npm run reconcile` found and repaired. */
+  corruption: CorruptionCheck;
   /** The connector ran with exactly-once capture: then duplicateRecords must be 0. */
   exactlyOnceCapture: boolean;
   passed: boolean;
@@ -88,6 +92,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const { workload, reads, hostile, faults } = await loadUnderFaults(o, services, counters, productIds, probe);
     o.log(`workload stopped after ${workload.operations} operations; waiting for the pipeline to be idle`);
     const idleAfterMs = await waitIdle(groups);
+    // The projection of a few products is broken by hand; reconcile must find and repair exactly those.
+    const corruption = await corruptAndReconcile(productIds, services.streamer?.url ?? '', seededRandom(o.seed));
+    o.log(
+      `corrupted ${corruption.corrupted.length} products; reconcile found ${corruption.found.length}, repaired ${corruption.repaired}`,
+    );
     await counters.collect(services.streamer?.url);
 
     const records = await readBetween(startOffsets, await endOffsets(TOPICS));
@@ -119,8 +128,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       checks,
       hostile: hostileCheck,
       hostileSends: hostile,
+      corruption,
       exactlyOnceCapture: exactlyOnce,
-      passed: allHeld(checks, { exactlyOnce }) && hostileHeld(hostileCheck),
+      passed: allHeld(checks, { exactlyOnce }) && hostileHeld(hostileCheck) && corruptionHeld(corruption),
     };
   } finally {
     await services.stop();

@@ -1,4 +1,5 @@
 import type { CheckResults } from './checks';
+import type { CorruptionCheck } from './corruption';
 import type { HostileCheck } from './hostile';
 import type { ChaosReport, FaultRecord } from './run';
 
@@ -8,7 +9,14 @@ const verdict = (ok: boolean): string => (ok ? 'ok  ' : 'FAIL');
 
 /** The run for a person: what was done, what was broken, and whether every guarantee held. */
 export function summarize(r: ChaosReport): string {
-  const out = [...whatWasDone(r), ...faultLines(r.faults), '', ...checkLines(r.checks), ...hostileLines(r.hostile)];
+  const out = [
+    ...whatWasDone(r),
+    ...faultLines(r.faults),
+    '',
+    ...checkLines(r.checks),
+    ...hostileLines(r.hostile),
+    ...corruptionLines(r.corruption),
+  ];
   out.push('', r.passed ? 'PASSED' : 'FAILED');
   return out.join('\n');
 }
@@ -85,6 +93,18 @@ function hostileLines(h: HostileCheck): string[] {
   );
   for (const c of h.notCopied.slice(0, LIST_LIMIT))
     out.push(`       ${c.group} ${c.topic}@${c.offset}: ${c.publishError ?? 'not yet'}`);
+  return out;
+}
+
+function corruptionLines(c: CorruptionCheck): string[] {
+  const exact = c.verifyExit === 1 && c.found.join() === c.corrupted.join();
+  const out = [
+    `${verdict(exact)} reconcile found exactly the ${c.corrupted.length} products corrupted by hand (found ${c.found.length}; exit ${c.verifyExit})`,
+  ];
+  if (!exact) out.push(`       corrupted ${c.corrupted.join(', ')}; found ${c.found.join(', ') || 'none'}`);
+  out.push(
+    `${verdict(c.repaired === c.corrupted.length && c.afterRepair === 0)} reconcile --repair set them from the source (${c.repaired} repaired; ${c.afterRepair} differ after)`,
+  );
   return out;
 }
 

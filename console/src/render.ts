@@ -149,6 +149,12 @@ function hopsOf(r: StatusReport, samples: Sample[]): Hop[] {
     for (const d of r.deadLetters.items) effects.push(`  ${d.groupId} ${d.topic}: ${d.waiting}`);
   } else effects.push(`dead letters unreadable: ${r.deadLetters.error}`);
   if (r.clamps.ok) effects.push(`clamped deltas: ${r.clamps.total ?? '-'}`);
+  if (r.reconcile.ok && r.reconcile.last) {
+    const l = r.reconcile.last;
+    effects.push(
+      `last reconcile ${l.finishedAt.slice(0, 19).replace('T', ' ')}: ${l.checked} checked, ${l.differing} differ${l.mode === 'REPAIR' ? `, ${l.repaired} repaired` : ''}`,
+    );
+  } else if (r.reconcile.ok) effects.push('last reconcile: none yet');
   if (r.streamer.ok)
     for (const w of r.streamer.waiting)
       effects.push(`${w.groupId} waits for ${w.dependency} (${w.partitions} partition(s))`);

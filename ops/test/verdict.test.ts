@@ -163,6 +163,34 @@ describe('status verdict', () => {
     ).toEqual(['CONNECTOR_NOT_RUNNING', 'CONNECTOR_NO_TASK']);
   });
 
+  it('names a verify that found drift until a later run replaces it, and shows the last reconcile', () => {
+    const last = {
+      reconcileId: '00000000-0000-4000-8000-0000000000aa',
+      mode: 'VERIFY' as const,
+      startedAt: '2026-11-27T00:00:00.000Z',
+      finishedAt: '2026-11-27T00:00:05.000Z',
+      checked: 50,
+      differing: 2,
+      repaired: 0,
+    };
+    const drifted = judge({ ...healthyFacts(), reconcile: { ok: true, last } }, limits);
+    expect(drifted.findings).toEqual([
+      {
+        component: 'effects',
+        code: 'PROJECTION_DRIFT',
+        text: expect.stringMatching(/found 2 of 50 products different from the source/),
+      },
+    ]);
+    expect(renderStatus(drifted)).toContain('VERIFY: 50 checked, 2 differ');
+    const repaired = judge(
+      { ...healthyFacts(), reconcile: { ok: true, last: { ...last, mode: 'REPAIR', repaired: 2 } } },
+      limits,
+    );
+    expect(repaired.verdict).toBe('healthy');
+    expect(renderStatus(repaired)).toContain('REPAIR: 50 checked, 2 differ, 2 repaired');
+    expect(renderStatus(judge(healthyFacts(), limits))).toContain('last reconcile (npm run reconcile)\n  none yet');
+  });
+
   it('tolerates a burst of lag while the group has members, not beyond the limit', () => {
     const facts = healthyFacts();
     const group = facts.groups.ok ? facts.groups.items[0] : undefined;

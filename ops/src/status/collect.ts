@@ -11,6 +11,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { StatusConfig } from './config';
 import type {
   ClampReport,
+  ReconcileReport,
   ConnectorReport,
   DeadLetterDepth,
   GroupReport,
@@ -191,6 +192,39 @@ async function readClamps(db: StreamerClient): Promise<ClampReport> {
   return { total: Number(row?.total ?? 0) };
 }
 
+/** The newest reconcile run's checks, summed. */
+async function readLastReconcile(db: StreamerClient): Promise<ReconcileReport> {
+  const [last] = await db.$queryRaw<
+    {
+      reconcile_id: string;
+      repair: boolean;
+      started: Date;
+      finished: Date;
+      checked: number;
+      differing: number;
+      repaired: number;
+    }[]
+  >`
+    WITH newest AS (SELECT reconcile_id FROM reconcile_check ORDER BY checked_at DESC LIMIT 1)
+    SELECT c.reconcile_id::text, bool_or(c.mode = 'REPAIR') AS repair, min(c.checked_at) AS started,
+           max(c.checked_at) AS finished, count(*)::int AS checked,
+           count(*) FILTER (WHERE c.differs)::int AS differing, count(*) FILTER (WHERE c.repaired)::int AS repaired
+    FROM reconcile_check c JOIN newest n ON n.reconcile_id = c.reconcile_id
+    GROUP BY c.reconcile_id`;
+  if (!last) return { last: null };
+  return {
+    last: {
+      reconcileId: last.reconcile_id,
+      mode: last.repair ? 'REPAIR' : 'VERIFY',
+      startedAt: last.started.toISOString(),
+      finishedAt: last.finished.toISOString(),
+      checked: last.checked,
+      differing: last.differing,
+      repaired: last.repaired,
+    },
+  };
+}
+
 /** Reads every fact the verdict needs; each source is probed independently and quickly. */
 export async function collectStatusFacts(config: StatusConfig): Promise<StatusFacts> {
   const commerce = createCommerceClient(config.commerceDatabaseUrl, { max: 2 });
@@ -211,7 +245,7 @@ export async function collectStatusFacts(config: StatusConfig): Promise<StatusFa
       await admin.connect();
       return readTopics(admin, config);
     });
-    const [connector, replicationSlot, outbox, topics, deadLetters, streamer, clamps] = await Promise.all([
+    const [connector, replicationSlot, outbox, topics, deadLetters, streamer, clamps, reconcile] = await Promise.all([
       probe(() => readConnector(config)),
       probe(() => replicationSlotState(commerce, config.slotName)),
       probe(() => outboxBacklog(commerce)),
@@ -219,6 +253,7 @@ export async function collectStatusFacts(config: StatusConfig): Promise<StatusFa
       probe(() => readDeadLetters(streamerDb, config)),
       probe(() => readStreamerWaits(config.streamerUrl, Object.values(config.groups))),
       probe(() => readClamps(streamerDb)),
+      probe(() => readLastReconcile(streamerDb)),
     ]);
     const groups: Probe<{ items: GroupReport[] }> = topics.ok
       ? await probe(() => readGroups(admin, config, topics.items))
@@ -233,6 +268,7 @@ export async function collectStatusFacts(config: StatusConfig): Promise<StatusFa
       deadLetters,
       streamer,
       clamps,
+      reconcile,
     };
   } finally {
     await admin.disconnect().catch(() => undefined);

@@ -61,6 +61,7 @@ export function exampleHealthyFacts(): StatusFacts {
     deadLetters: { ok: true, items: [], waiting: 0 },
     streamer: { ok: true, url: 'http://127.0.0.1:3001', waiting: [] },
     clamps: { ok: true, total: 0 },
+    reconcile: { ok: true, last: null },
   };
 }
 

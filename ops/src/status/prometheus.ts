@@ -78,6 +78,16 @@ export async function statusAsPrometheus(r: StatusReport): Promise<string> {
       'pipeline_product_metrics_clamped',
       'Counter deltas clamped at zero, summed over product_metrics (drift: must stay 0)',
     ).set(r.clamps.total);
+  if (r.reconcile.ok && r.reconcile.last) {
+    const l = r.reconcile.last;
+    gauge('pipeline_reconcile_last_checked', 'Products the last reconcile checked').set(l.checked);
+    gauge('pipeline_reconcile_last_differing', 'Products the last reconcile found different from the source').set(
+      l.differing,
+    );
+    gauge('pipeline_reconcile_last_finished_seconds', 'When the last reconcile check was recorded (Unix seconds)').set(
+      Date.parse(l.finishedAt) / 1000,
+    );
+  }
   if (r.deadLetters.ok) {
     const waiting = gauge('pipeline_dead_letters_waiting', "Dead letters with status 'new', by group and topic", [
       'group',

@@ -95,6 +95,16 @@ export function renderStatus(r: StatusReport): string {
   else if (r.deadLetters.items.length === 0) out.push('  empty');
   else for (const d of r.deadLetters.items) out.push(`  ${d.groupId} ${d.topic}: ${d.waiting}`);
 
+  out.push('', 'last reconcile (npm run reconcile)');
+  if (!r.reconcile.ok) out.push(`  unreadable: ${r.reconcile.error}`);
+  else if (!r.reconcile.last) out.push('  none yet');
+  else {
+    const l = r.reconcile.last;
+    out.push(
+      `  ${l.finishedAt} ${l.mode}: ${l.checked} checked, ${l.differing} differ${l.mode === 'REPAIR' ? `, ${l.repaired} repaired` : ''} (${l.reconcileId})`,
+    );
+  }
+
   out.push('', 'counter clamps (product_metrics.clamped, must stay 0)');
   if (!r.clamps.ok) out.push(`  unreadable: ${r.clamps.error}`);
   else out.push(r.clamps.total === null ? '  unknown (column not migrated yet)' : `  ${r.clamps.total}`);

@@ -91,6 +91,21 @@ export interface StreamerWaitsReport {
 }
 
 /** Counter deltas the streamer clamped at zero (product_metrics.clamped): drift, must stay 0. */
+/** The last `npm run reconcile` as the metrics group recorded it (docs/operations.md#reconcile). */
+export interface ReconcileReport {
+  /** null when no reconcile has run. */
+  last: {
+    reconcileId: string;
+    mode: 'VERIFY' | 'REPAIR';
+    /** When its first and last snapshot were checked (ISO time). */
+    startedAt: string;
+    finishedAt: string;
+    checked: number;
+    differing: number;
+    repaired: number;
+  } | null;
+}
+
 export interface ClampReport {
   /** Sum over every product; null when the column does not exist yet (streamer migration not applied). */
   total: number | null;
@@ -149,6 +164,7 @@ export const STATUS_REASON_COMPONENTS = {
   DLQ_WAITING: 'effects',
   CLAMPED: 'effects',
   CLAMPS_UNREADABLE: 'effects',
+  PROJECTION_DRIFT: 'effects',
 } as const satisfies Record<string, StatusComponent>;
 export type StatusReasonCode = keyof typeof STATUS_REASON_COMPONENTS;
 
@@ -175,6 +191,7 @@ export interface StatusReport {
   /** Not judged when unreachable: a stopped streamer shows as a group without members. */
   streamer: Probe<StreamerWaitsReport>;
   clamps: Probe<ClampReport>;
+  reconcile: Probe<ReconcileReport>;
   /** The stalled partitions behind the "stalled" reasons. */
   stalled: StalledPartition[];
 }

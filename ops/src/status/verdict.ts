@@ -27,7 +27,7 @@ export function judge(facts: StatusFacts, limits: StatusThresholds): StatusRepor
   const reason = (code: StatusReasonCode, text: string): void => {
     findings.push({ component: STATUS_REASON_COMPONENTS[code], code, text });
   };
-  const { connector, replicationSlot: slot, outbox, topics, groups, deadLetters, streamer, clamps } = facts;
+  const { connector, replicationSlot: slot, outbox, topics, groups, deadLetters, streamer, clamps, reconcile } = facts;
 
   if (!connector.ok) reason('CONNECT_UNREACHABLE', `kafka connect unreachable: ${connector.error}`);
   else if (connector.state === null) reason('CONNECTOR_MISSING', `connector ${connector.name} is not registered`);
@@ -102,6 +102,14 @@ export function judge(facts: StatusFacts, limits: StatusThresholds): StatusRepor
   if (clamps.ok && (clamps.total ?? 0) > 0)
     reason('CLAMPED', `counter clamped at zero ${clamps.total} times: ordering or duplicate bug`);
   else if (!clamps.ok && deadLetters.ok) reason('CLAMPS_UNREADABLE', `product_metrics unreadable: ${clamps.error}`);
+
+  // A verify that found differences stays a reason until a later run (a repair, or a clean verify) replaces it.
+  const last = reconcile.ok ? reconcile.last : null;
+  if (last && last.mode === 'VERIFY' && last.differing > 0)
+    reason(
+      'PROJECTION_DRIFT',
+      `reconcile ${last.reconcileId} found ${last.differing} of ${last.checked} products different from the source (npm run reconcile -- --repair)`,
+    );
 
   return {
     ...facts,
