@@ -32,20 +32,7 @@ describe('npm run reconcile', () => {
   let loading = false;
 
   const reconcile = async (...args: string[]) => {
-    const result = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot, 'api/src/reconcile/cli.ts'),
-        ...products.flatMap((p) => ['--product', p]),
-        ...args,
-      ],
-      { cwd: repoRoot, env: { ...process.env, STREAMER_URL: streamer.url }, timeout: 120_000 },
-    ).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => err,
-    );
+    const result = await runCli(streamer.url, args);
     return {
       code: result.code,
       report: JSON.parse(result.stdout) as {
@@ -56,6 +43,21 @@ describe('npm run reconcile', () => {
       },
     };
   };
+  const runCli = (streamerUrl: string, args: string[]) =>
+    run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repoRoot, 'api/src/reconcile/cli.ts'),
+        ...products.flatMap((p) => ['--product', p]),
+        ...args,
+      ],
+      { cwd: repoRoot, env: { ...process.env, STREAMER_URL: streamerUrl }, timeout: 120_000 },
+    ).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
 
   beforeAll(async () => {
     await preparePipeline();
@@ -118,6 +120,23 @@ describe('npm run reconcile', () => {
     await expectNoDrift(products);
     const again = await reconcile('--json');
     expect(again).toMatchObject({ code: 0, report: { checked: products.length, differing: 0 } });
+  });
+
+  it('writes no snapshot when the streamer does not apply them (an older streamer)', async () => {
+    const outboxRows = async () =>
+      (
+        await queryDb<{ n: number }>('commerce', 'SELECT count(*)::int AS n FROM outbox WHERE aggregateid = ANY($1)', [
+          products,
+        ])
+      )[0]?.n;
+    const before = await outboxRows();
+    // The api answers, but serves no /reconciles: what a streamer from before snapshots would do.
+    const refused = await runCli(api.url, ['--json']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /HTTP 404: the streamer does not apply product snapshots; deploy one that knows PRODUCT_METRICS_SNAPSHOT first/,
+    );
+    expect(await outboxRows()).toBe(before);
   });
 
   it('backfills a lost projection into a new group that starts at the end of the topics', async () => {

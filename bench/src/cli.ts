@@ -18,12 +18,13 @@ import { runCapture } from './scenarios/capture';
 import { runE2eLatency, type CurvePoint } from './scenarios/e2e-latency';
 import { runPgbench } from './scenarios/pgbench';
 import { runPolling } from './scenarios/polling';
+import { runReconcileCost } from './scenarios/reconcile';
 import { runStreamerMode } from './scenarios/streamer';
 import { ensureDevStack } from './setup';
 import { computeRatios, evaluateTargets } from './thresholds';
 
 /** In the order they run: the capture-heavy write scenarios last, so no backlog disturbs the others. */
-const SCENARIOS = ['e2e', 'streamer', 'capture', 'polling', 'api', 'pgbench'] as const;
+const SCENARIOS = ['e2e', 'streamer', 'capture', 'polling', 'api', 'pgbench', 'reconcile'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function positiveInt(value: string): number {
@@ -73,6 +74,7 @@ interface CliOptions {
   streamerEvents: number;
   singleEvents: number;
   products: number;
+  reconcileProducts: number;
   cpuProfile?: string;
   out: string;
   name?: string;
@@ -99,6 +101,7 @@ const program = new Command('bench')
   .option('--e2e-duration <s>', 'duration of each step of the latency curve', positiveInt, 20)
   .option('--streamer-events <n>', 'pre-filled events for the batch streamer', positiveInt, 100_000)
   .option('--single-events <n>', 'pre-filled events for the one-event-per-transaction streamer', positiveInt, 100_000)
+  .option('--reconcile-products <n>', 'products added for the reconcile cost', positiveInt, 100_000)
   .option('--products <n>', 'products the generated events spread over', positiveInt, 1_000)
   .option('--cpu-profile <dir>', 'write V8 CPU profiles of the api and streamer processes here')
   .option('--out <dir>', 'results folder', join(__dirname, '..', 'results'))
@@ -122,6 +125,7 @@ async function main(cli: CliOptions): Promise<void> {
     streamerBatchEvents: cli.streamerEvents,
     streamerSingleEvents: cli.singleEvents,
     products: cli.products,
+    reconcileProducts: cli.reconcileProducts,
     cpuProfileDir: cli.cpuProfile === undefined ? undefined : resolve(cli.cpuProfile),
     log,
   };
@@ -166,6 +170,7 @@ async function main(cli: CliOptions): Promise<void> {
       polling: () => runPolling(ctx, { commerce, publisherDb, admin, kafka, codec }),
       api: () => runApiWrite(ctx),
       pgbench: () => runPgbench(ctx, { commerce, codec, stack }),
+      reconcile: () => runReconcileCost(ctx, { commerce, streamerDb, admin, kafka, codec }),
     };
     let figures: Figures = {};
     const cpu: Record<string, CpuUsage> = {};

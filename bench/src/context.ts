@@ -22,6 +22,8 @@ export interface BenchOptions {
   streamerSingleEvents: number;
   /** Distinct products the generated events spread over. */
   products: number;
+  /** Products added for the reconcile cost (every product of the database is reconciled). */
+  reconcileProducts: number;
   /** Write V8 CPU profiles of the api and streamer processes to this folder. */
   cpuProfileDir: string | undefined;
   log: (line: string) => void;

@@ -20,6 +20,10 @@ export const FIGURE_NAMES = [
   'e2e_apply_p99_ms',
   'streamer_batch_eps',
   'streamer_single_eps',
+  'reconcile_products_per_s',
+  'reconcile_rss_peak_mib',
+  'reconcile_e2e_p99_alone_ms',
+  'reconcile_e2e_p99_during_ms',
 ] as const;
 
 export type FigureName = (typeof FIGURE_NAMES)[number];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { messageOf } from '@outbox/config';
 import type { CommerceClient } from '@outbox/db';
 import type { ReconcileSummary } from '@outbox/events';
 import type { OutboxWriter } from '../outbox/outbox-writer';
@@ -55,6 +56,13 @@ export async function reconcile(
   options: ReconcileOptions,
 ): Promise<ReconcileReport> {
   const reconcileId = randomUUID();
+  // A streamer that does not know PRODUCT_METRICS_SNAPSHOT would park every snapshot as poison:
+  // nothing is written unless the streamer answers for this run first.
+  await readSummary(reconcileId, 1).catch((err: unknown) => {
+    throw new Error(
+      `${messageOf(err)}: the streamer does not apply product snapshots; deploy one that knows PRODUCT_METRICS_SNAPSHOT first (docs/events.md)`,
+    );
+  });
   const snapshots = new ProductSnapshots(db, outbox);
   const log = options.log ?? (() => undefined);
   let written = 0;

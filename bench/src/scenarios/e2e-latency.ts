@@ -114,24 +114,10 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E
     const curve: CurvePoint[] = [];
     let figures: Figures = {};
     for (const rate of rates) {
-      const productIds: string[] = [];
-      for (let i = 0; i < PRODUCTS; i++) {
-        productIds.push(await createLoadProduct(api.url, `bench-${ctx.runId}-e2e-${rate}-${i}`));
-      }
       const catalogStart = await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog);
       log(`e2e latency: ${e2eDurationS} s at ${rate} views/s offered (open loop)`);
-      const { result, cpu } = await measureCpu(() =>
-        load(rate, e2eDurationS, (n) => `/products/${productIds[n % PRODUCTS]}/views`, `e2e-${rate}`),
-      );
-      const achieved = result.ok / result.elapsedS;
-      log(
-        `e2e latency: ${result.ok} views committed (${achieved.toFixed(0)}/s), ${result.non2xx} non-2xx, ${result.errors} errors, ${result.skipped} skipped`,
-      );
-      const created = await outboxTimes(deps.commerce, productIds);
-      const ids = [...created.keys()];
-      if (ids.length === 0) throw new Error(`e2e: no view committed at ${rate}/s`);
-      const handled = await waitForHandled(deps.streamerDb, metricsGroup, ids);
-      const latency = summarize(ids.map((id) => (handled.get(id) as number) - (created.get(id) as number)));
+      const step = await viewLatencyStep(ctx, deps, api.url, metricsGroup, rate, `e2e-${rate}`);
+      const { result, cpu, achieved, created, ids, handled, latency } = step;
       curve.push({
         offeredRps: rate,
         achievedRps: achieved,
@@ -180,6 +166,42 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E
     await deps.streamerDb.query('DELETE FROM event_handled WHERE consumer_group = $1', [metricsGroup]);
     await deps.admin.deleteGroups([metricsGroup, cacheGroup]).catch(() => undefined);
   }
+}
+
+/** One step of open-loop views at `rate`, on products of its own, and their end-to-end latency. */
+export async function viewLatencyStep(
+  ctx: BenchContext,
+  deps: E2eDeps,
+  apiUrl: string,
+  metricsGroup: string,
+  rate: number,
+  label: string,
+) {
+  const { e2eDurationS, log } = ctx.options;
+  const productIds: string[] = [];
+  for (let i = 0; i < PRODUCTS; i++)
+    productIds.push(await createLoadProduct(apiUrl, `bench-${ctx.runId}-${label}-${i}`));
+  const { result, cpu } = await measureCpu(() =>
+    runOpenLoad({
+      url: apiUrl,
+      ratePerS: rate,
+      durationS: e2eDurationS,
+      maxInFlight: MAX_IN_FLIGHT,
+      method: 'POST',
+      pathOf: (n) => `/products/${productIds[n % PRODUCTS]}/views`,
+      headersOf: (n) => ({ 'x-member-id': `bench-${ctx.runId}-${label}-${n}` }),
+    }),
+  );
+  const achieved = result.ok / result.elapsedS;
+  log(
+    `${label}: ${result.ok} views committed (${achieved.toFixed(0)}/s), ${result.non2xx} non-2xx, ${result.errors} errors, ${result.skipped} skipped`,
+  );
+  const created = await outboxTimes(deps.commerce, productIds);
+  const ids = [...created.keys()];
+  if (ids.length === 0) throw new Error(`${label}: no view committed at ${rate}/s`);
+  const handled = await waitForHandled(deps.streamerDb, metricsGroup, ids);
+  const latency = summarize(ids.map((id) => (handled.get(id) as number) - (created.get(id) as number)));
+  return { result, cpu, achieved, created, ids, handled, latency };
 }
 
 /** Waits (at most 5 minutes) until the group applied every one of the events. */

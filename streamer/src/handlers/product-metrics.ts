@@ -84,43 +84,53 @@ async function claimAndApply(
 type Snapshot = EventOf<'PRODUCT_METRICS_SNAPSHOT'>;
 
 /**
- * A product snapshot at its point of the product's order (docs/operations.md#reconcile), in one
- * statement with its inbox claim: the projection as this statement finds it is compared with the
- * snapshot and the outcome recorded in reconcile_check; in REPAIR mode the counters are then set
- * to the snapshot's (later events apply on top). Returns whether it was claimed and whether the
- * projection differed.
+ * Product snapshots at their point of each product's order (docs/operations.md#reconcile), in one
+ * statement with their inbox claim: the projection as this statement finds it is compared with
+ * each snapshot and the outcome recorded in reconcile_check; in REPAIR mode a product that
+ * differs is set to the snapshot's counters (later events apply on top). At most one snapshot per
+ * product per call. Returns the claimed ids and how many of them differed.
  */
 async function claimAndCheck(
   db: StreamerClient,
   group: string,
-  snapshot: Snapshot,
-): Promise<{ claimed: boolean; differs: boolean }> {
-  const repair = snapshot.mode === 'REPAIR';
-  const rows = await db.$queryRaw<{ differs: boolean }[]>`
-    WITH claimed AS (${claimStatement(group, [snapshot.eventId])}),
-    found AS (
-      SELECT coalesce(m.likes, 0) AS likes, coalesce(m.views, 0) AS views, coalesce(m.sales, 0) AS sales
-      FROM (SELECT 1) one LEFT JOIN product_metrics m ON m.product_id = ${snapshot.aggregateId}::uuid
+  snapshots: Snapshot[],
+): Promise<{ claimed: Set<string>; differing: number }> {
+  const column = <T>(f: (s: Snapshot) => T): T[] => snapshots.map(f);
+  const rows = await db.$queryRaw<{ event_id: string; differs: boolean }[]>`
+    WITH claimed AS (${claimStatement(
+      group,
+      snapshots.map((s) => s.eventId),
+    )}), found AS (
+      SELECT s.*, coalesce(m.likes, 0) AS found_likes, coalesce(m.views, 0) AS found_views,
+             coalesce(m.sales, 0) AS found_sales
+      FROM unnest(
+        ${column((s) => s.eventId)}::uuid[], ${column((s) => s.aggregateId)}::uuid[], ${column((s) => s.reconcileId)}::uuid[],
+        ${column((s) => s.mode)}::text[], ${column((s) => s.likes)}::bigint[], ${column((s) => s.views)}::bigint[],
+        ${column((s) => s.sales)}::bigint[]
+      ) AS s(event_id, product_id, reconcile_id, mode, likes, views, sales)
+      JOIN claimed c ON c.event_id = s.event_id
+      LEFT JOIN product_metrics m ON m.product_id = s.product_id
+    ), judged AS (
+      SELECT f.*, (f.found_likes, f.found_views, f.found_sales) IS DISTINCT FROM (f.likes, f.views, f.sales) AS differs
+      FROM found f
     ), checked AS (
       INSERT INTO reconcile_check (event_id, consumer_group, reconcile_id, product_id, mode,
         expected_likes, expected_views, expected_sales, found_likes, found_views, found_sales, differs, repaired)
-      SELECT ${snapshot.eventId}::uuid, ${group}, ${snapshot.reconcileId}::uuid, ${snapshot.aggregateId}::uuid, ${snapshot.mode},
-        ${snapshot.likes}::bigint, ${snapshot.views}::bigint, ${snapshot.sales}::bigint, f.likes, f.views, f.sales,
-        (f.likes, f.views, f.sales) IS DISTINCT FROM (${snapshot.likes}::bigint, ${snapshot.views}::bigint, ${snapshot.sales}::bigint),
-        ${repair} AND (f.likes, f.views, f.sales) IS DISTINCT FROM (${snapshot.likes}::bigint, ${snapshot.views}::bigint, ${snapshot.sales}::bigint)
-      FROM claimed, found f
-      RETURNING differs, repaired
+      SELECT event_id, ${group}, reconcile_id, product_id, mode, likes, views, sales,
+        found_likes, found_views, found_sales, differs, differs AND mode = 'REPAIR'
+      FROM judged
+      RETURNING event_id, differs
     ), repaired AS (
       INSERT INTO product_metrics AS m (product_id, likes, views, sales, version, clamped)
-      SELECT ${snapshot.aggregateId}::uuid, ${snapshot.likes}::bigint, ${snapshot.views}::bigint, ${snapshot.sales}::bigint, 1, 0
-      FROM checked WHERE checked.repaired
+      SELECT product_id, likes, views, sales, 1, 0 FROM judged
+      WHERE differs AND mode = 'REPAIR' ORDER BY product_id
       ON CONFLICT (product_id) DO UPDATE SET
         likes = EXCLUDED.likes, views = EXCLUDED.views, sales = EXCLUDED.sales,
         updated_at = now(), version = m.version + 1
       RETURNING 1
     )
-    SELECT differs FROM checked, (SELECT count(*) FROM repaired) AS done`;
-  return { claimed: rows.length === 1, differs: rows[0]?.differs === true };
+    SELECT event_id::text, differs FROM checked, (SELECT count(*) FROM repaired) AS done`;
+  return { claimed: new Set(rows.map((r) => r.event_id)), differing: rows.filter((r) => r.differs).length };
 }
 
 /** Group `metrics`: likes, views and sales per product, with the inbox rows in the same transaction. */
@@ -142,25 +152,38 @@ export class ProductMetricsHandler implements EventHandler {
    */
   async apply(events: CommerceEvent[]): Promise<ApplyOutcome> {
     const outcome: Required<ApplyOutcome> = { applied: [], duplicates: [], clamped: 0, drifted: 0 };
-    let run: CommerceEvent[] = [];
-    const applyRun = async (): Promise<void> => {
-      if (run.length === 0) return;
-      const { claimed, clamped } = await claimAndApply(this.db, this.group, run);
+    const sort = (run: CommerceEvent[], claimed: Set<string>) => {
       for (const e of run) (claimed.has(e.eventId) ? outcome.applied : outcome.duplicates).push(e);
+    };
+    let deltas: CommerceEvent[] = [];
+    let snapshots: Snapshot[] = [];
+    const applyDeltas = async (): Promise<void> => {
+      if (deltas.length === 0) return;
+      const { claimed, clamped } = await claimAndApply(this.db, this.group, deltas);
+      sort(deltas, claimed);
       outcome.clamped += clamped;
-      run = [];
+      deltas = [];
+    };
+    const checkSnapshots = async (): Promise<void> => {
+      if (snapshots.length === 0) return;
+      const { claimed, differing } = await claimAndCheck(this.db, this.group, snapshots);
+      sort(snapshots, claimed);
+      outcome.drifted += differing;
+      snapshots = [];
     };
     for (const event of uniqueEvents(events.filter((e) => this.handles(e)))) {
-      if (event.eventType !== 'PRODUCT_METRICS_SNAPSHOT') {
-        run.push(event);
-        continue;
+      if (event.eventType === 'PRODUCT_METRICS_SNAPSHOT') {
+        await applyDeltas();
+        // One snapshot per product per statement: a second one is compared after the first.
+        if (snapshots.some((s) => s.aggregateId === event.aggregateId)) await checkSnapshots();
+        snapshots.push(event);
+      } else {
+        await checkSnapshots();
+        deltas.push(event);
       }
-      await applyRun();
-      const { claimed, differs } = await claimAndCheck(this.db, this.group, event);
-      (claimed ? outcome.applied : outcome.duplicates).push(event);
-      if (claimed && differs) outcome.drifted += 1;
     }
-    await applyRun();
+    await applyDeltas();
+    await checkSnapshots();
     return outcome;
   }
 }
