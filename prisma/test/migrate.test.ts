@@ -16,7 +16,7 @@ const commerceTables = [
   'product_views',
   'products',
 ];
-const streamerTables = ['dead_letter', 'event_handled', 'product_metrics'];
+const streamerTables = ['dead_letter', 'event_handled', 'product_metrics', 'reconcile_check'];
 
 function migrationNames(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
