@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import { AGGREGATE_TOPICS } from '@outbox/events';
 
 /** The end offset (high watermark) of each partition of a topic. */
 export interface PartitionOffsets {
@@ -22,6 +23,12 @@ export function totalOf(ends: PartitionOffsets): number {
  * Gives a consumer group that has no members yet its starting position, so it consumes from a
  * known offset instead of the topic's whole history.
  */
+/** New groups that start at the current end of both event topics: they see only what comes next. */
+export async function startGroupsAtEnd(admin: Admin, groupIds: string[]): Promise<void> {
+  const ends = [await endOffsets(admin, AGGREGATE_TOPICS.catalog), await endOffsets(admin, AGGREGATE_TOPICS.order)];
+  for (const groupId of groupIds) await setGroupOffsets(admin, groupId, ends);
+}
+
 export async function setGroupOffsets(admin: Admin, groupId: string, positions: PartitionOffsets[]): Promise<void> {
   for (const { topic, offsets } of positions) {
     await admin.setOffsets({ groupId, topic, partitions: offsets });

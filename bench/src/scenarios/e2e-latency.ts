@@ -7,7 +7,7 @@ import { measureCpu, type CpuUsage } from '../cpu-usage';
 import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
 import { runOpenLoad } from '../open-loop';
-import { endOffsets, recordTimestamps, setGroupOffsets } from '../kafka';
+import { endOffsets, recordTimestamps, startGroupsAtEnd } from '../kafka';
 import { startBenchService, stopBenchService } from '../child-processes';
 import { summarize } from '../stats';
 
@@ -82,12 +82,7 @@ export async function runE2eLatency(ctx: BenchContext, deps: E2eDeps): Promise<E
   const metricsGroup = `bench-${ctx.runId}-metrics-e2e`;
   const cacheGroup = `bench-${ctx.runId}-cache-e2e`;
   await waitForCaptureDrained(deps.commerce, deps.admin, deps.kafka, deps.codec);
-  const ends = [
-    await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog),
-    await endOffsets(deps.admin, AGGREGATE_TOPICS.order),
-  ];
-  await setGroupOffsets(deps.admin, metricsGroup, ends);
-  await setGroupOffsets(deps.admin, cacheGroup, ends);
+  await startGroupsAtEnd(deps.admin, [metricsGroup, cacheGroup]);
 
   const services: ServiceProcess[] = [];
   try {

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@outbox/config';
-import { AGGREGATE_TOPICS, type ReconcileSummary } from '@outbox/events';
+import type { ReconcileSummary } from '@outbox/events';
 import type { ServiceProcess } from '@outbox/e2e';
 import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
-import { endOffsets, setGroupOffsets } from '../kafka';
+import { startGroupsAtEnd } from '../kafka';
 import { startBenchService, stopBenchService } from '../child-processes';
 import { viewLatencyStep, type E2eDeps } from './e2e-latency';
 
@@ -67,12 +67,7 @@ export async function runReconcileCost(ctx: BenchContext, deps: E2eDeps): Promis
      SELECT gen_random_uuid(), 'bench-' || $1 || '-reconcile-' || g, 100, 1000, now() FROM generate_series(1, $2) g`,
     [ctx.runId, reconcileProducts],
   );
-  const ends = [
-    await endOffsets(deps.admin, AGGREGATE_TOPICS.catalog),
-    await endOffsets(deps.admin, AGGREGATE_TOPICS.order),
-  ];
-  await setGroupOffsets(deps.admin, metricsGroup, ends);
-  await setGroupOffsets(deps.admin, cacheGroup, ends);
+  await startGroupsAtEnd(deps.admin, [metricsGroup, cacheGroup]);
   const services: ServiceProcess[] = [];
   try {
     const streamer = await startBenchService(
