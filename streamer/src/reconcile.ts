@@ -1,8 +1,6 @@
 import type { StreamerClient } from '@outbox/db';
 import type { ReconcileSummary } from '@outbox/events';
 
-const FIELDS = ['likes', 'views', 'sales'] as const;
-
 export async function reconcileSummary(
   db: StreamerClient,
   group: string,
@@ -19,9 +17,15 @@ export async function reconcileSummary(
     take: limit,
   });
   const differences = rows.flatMap((r) =>
-    FIELDS.flatMap((field) => {
-      const expected = Number(r[`expected${capital(field)}`]);
-      const found = Number(r[`found${capital(field)}`]);
+    (
+      [
+        ['likes', r.expectedLikes, r.foundLikes],
+        ['views', r.expectedViews, r.foundViews],
+        ['sales', r.expectedSales, r.foundSales],
+      ] as const
+    ).flatMap(([field, expectedValue, foundValue]) => {
+      const expected = Number(expectedValue);
+      const found = Number(foundValue);
       return expected === found
         ? []
         : [
@@ -50,6 +54,3 @@ export async function reconcileSummary(
     blockedProducts: blocked.map((b) => b.aggregate_id),
   };
 }
-
-const capital = <F extends string>(field: F): Capitalize<F> =>
-  (field.charAt(0).toUpperCase() + field.slice(1)) as Capitalize<F>;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { endpointsOf, loadStackConfig, repoRoot, type StackConfig } from '@outbox/config';
-import { ConnectClient } from '@outbox/connect';
+import { basicAuthHeader, ConnectClient } from '@outbox/connect';
 import { eventually, startService, type ServiceProcess } from '@outbox/e2e';
 import { down, loadVersions, stackComponents, up } from '@outbox/stack';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
@@ -95,9 +95,7 @@ describe('Connect REST on the cluster', () => {
   it('serves its admin endpoints on loopback only, on a listener of their own', async () => {
     const worker = cluster.connect.workers[0]!;
     const main = await fetch(`${tester.connectUrl}/admin/loggers`, {
-      headers: {
-        authorization: `Basic ${Buffer.from(`${tester.connectLogin!.username}:${tester.connectLogin!.password}`).toString('base64')}`,
-      },
+      headers: basicAuthHeader(tester.connectLogin),
     });
     expect(main.status).toBe(404);
     const admin = await fetch(`http://127.0.0.1:${worker.adminPort}/admin/loggers`);

@@ -157,6 +157,8 @@ export class ProductMetricsHandler implements EventHandler {
     };
     let deltas: CommerceEvent[] = [];
     let snapshots: Snapshot[] = [];
+    /** The products of the snapshots waiting in `snapshots`. */
+    const snapshotted = new Set<string>();
     const applyDeltas = async (): Promise<void> => {
       if (deltas.length === 0) return;
       const { claimed, clamped } = await claimAndApply(this.db, this.group, deltas);
@@ -170,12 +172,14 @@ export class ProductMetricsHandler implements EventHandler {
       sort(snapshots, claimed);
       outcome.drifted += differing;
       snapshots = [];
+      snapshotted.clear();
     };
     for (const event of uniqueEvents(events.filter((e) => this.handles(e)))) {
       if (event.eventType === 'PRODUCT_METRICS_SNAPSHOT') {
         await applyDeltas();
         // One snapshot per product per statement: a second one is compared after the first.
-        if (snapshots.some((s) => s.aggregateId === event.aggregateId)) await checkSnapshots();
+        if (snapshotted.has(event.aggregateId)) await checkSnapshots();
+        snapshotted.add(event.aggregateId);
         snapshots.push(event);
       } else {
         await checkSnapshots();
