@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -16,9 +16,15 @@ import { fetchKafkaLibs, kafkaJvmArgs } from './jvm';
 /** Components that must be launched together: a cluster node cannot become healthy without a quorum. */
 export const KAFKA_START_GROUP = 'kafka';
 
-/** A new KRaft cluster id: 16 random bytes, base64url (22 characters). */
-function newClusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+/**
+ * A new KRaft cluster id: 16 random bytes, base64url (22 characters). Like Kafka's own
+ * `random-uuid`, an id that starts with "-" is drawn again: tools read it as an option.
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Every node of one cluster is formatted with the same id, kept next to their data. */
@@ -81,6 +87,41 @@ function scramUsers(config: StackConfig): string[] {
   ]);
 }
 
+export interface FormatRequest {
+  node: string;
+  clusterId: string;
+  configFile: string;
+  /** `--standalone` for a single node, the SCRAM logins for a cluster node. */
+  options: string[];
+}
+
+/**
+ * Formats a node's log directory (a no-op when it already is). The id is passed as
+ * `--cluster-id=<id>`: a separate argument that begins with "-" would be read as an option.
+ */
+export function formatLogDirectory(javaBin: string, jvmArgs: string[], request: FormatRequest): void {
+  const format = spawnSync(
+    javaBin,
+    [
+      ...jvmArgs,
+      'kafka.tools.StorageTool',
+      'format',
+      ...request.options,
+      `--cluster-id=${request.clusterId}`,
+      '--config',
+      request.configFile,
+      '--ignore-formatted',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (format.status !== 0) {
+    throw new StackError(
+      request.node,
+      `formatting the KRaft log directory failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-5).join(' | ')}`,
+    );
+  }
+}
+
 /**
  * Apache Kafka 4.x in KRaft mode. `single`: one node, broker and controller in one process.
  * `cluster`: one component per node (kafka-1..3), each broker and controller, a static
@@ -129,27 +170,12 @@ export function kafkaComponent({ config, versions }: ComponentContext, node?: Ka
       if (existsSync(join(dataDir, 'meta.properties'))) return;
       // A new log directory is formatted once: single node with a fresh cluster id (dynamic
       // quorum, --standalone); a cluster node with the cluster's shared id (static quorum).
-      const format = spawnSync(
-        java.bin,
-        [
-          ...kafkaJvmArgs(config, libsDir, 'kafka-format', 256),
-          'kafka.tools.StorageTool',
-          'format',
-          ...(cluster ? scramUsers(config) : ['--standalone']),
-          '--cluster-id',
-          cluster ? clusterIdOf(config) : newClusterId(),
-          '--config',
-          configFile,
-          '--ignore-formatted',
-        ],
-        { encoding: 'utf8' },
-      );
-      if (format.status !== 0) {
-        throw new StackError(
-          self.name,
-          `formatting the KRaft log directory failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-5).join(' | ')}`,
-        );
-      }
+      formatLogDirectory(java.bin, kafkaJvmArgs(config, libsDir, 'kafka-format', 256), {
+        node: self.name,
+        clusterId: cluster ? clusterIdOf(config) : newClusterId(),
+        configFile,
+        options: cluster ? scramUsers(config) : ['--standalone'],
+      });
     },
 
     async launch() {
