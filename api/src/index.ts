@@ -10,3 +10,4 @@ export type { OutboxWriter } from './outbox/outbox-writer';
 export { LikeService } from './services/likes';
 export { ProductService } from './services/products';
 export { createApiMetrics, registerOutboxGauges } from './plugins/prometheus';
+export { RECONCILE_DEFAULTS } from './reconcile/run';

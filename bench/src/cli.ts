@@ -1,3 +1,4 @@
+import { RECONCILE_DEFAULTS } from '@outbox/api';
 import { messageOf } from '@outbox/config';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -75,6 +76,7 @@ interface CliOptions {
   singleEvents: number;
   products: number;
   reconcileProducts: number;
+  reconcileRate: number;
   cpuProfile?: string;
   out: string;
   name?: string;
@@ -102,6 +104,12 @@ const program = new Command('bench')
   .option('--streamer-events <n>', 'pre-filled events for the batch streamer', positiveInt, 100_000)
   .option('--single-events <n>', 'pre-filled events for the one-event-per-transaction streamer', positiveInt, 100_000)
   .option('--reconcile-products <n>', 'products added for the reconcile cost', positiveInt, 100_000)
+  .option(
+    '--reconcile-rate <n>',
+    "the throttled reconcile's --rate (default: the command's own)",
+    positiveInt,
+    RECONCILE_DEFAULTS.ratePerSecond,
+  )
   .option('--products <n>', 'products the generated events spread over', positiveInt, 1_000)
   .option('--cpu-profile <dir>', 'write V8 CPU profiles of the api and streamer processes here')
   .option('--out <dir>', 'results folder', join(__dirname, '..', 'results'))
@@ -126,6 +134,7 @@ async function main(cli: CliOptions): Promise<void> {
     streamerSingleEvents: cli.singleEvents,
     products: cli.products,
     reconcileProducts: cli.reconcileProducts,
+    reconcileRatePerS: cli.reconcileRate,
     cpuProfileDir: cli.cpuProfile === undefined ? undefined : resolve(cli.cpuProfile),
     log,
   };

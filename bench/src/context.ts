@@ -24,6 +24,8 @@ export interface BenchOptions {
   products: number;
   /** Products added for the reconcile cost (every product of the database is reconciled). */
   reconcileProducts: number;
+  /** The `--rate` of the throttled reconcile, whose live p99 is measured. */
+  reconcileRatePerS: number;
   /** Write V8 CPU profiles of the api and streamer processes to this folder. */
   cpuProfileDir: string | undefined;
   log: (line: string) => void;

@@ -24,6 +24,7 @@ export const FIGURE_NAMES = [
   'reconcile_rss_peak_mib',
   'reconcile_e2e_p99_alone_ms',
   'reconcile_e2e_p99_during_ms',
+  'reconcile_e2e_p99_at_rate_ms',
 ] as const;
 
 export type FigureName = (typeof FIGURE_NAMES)[number];

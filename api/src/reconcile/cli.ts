@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadApiConfig } from '../config';
 import { createApiDatabase } from '../db/client';
 import { createOutboxWriter } from '../outbox/outbox-writer';
-import { reconcile, streamerSummaryReader, type ReconcileReport } from './run';
+import { RECONCILE_DEFAULTS, reconcile, streamerSummaryReader, type ReconcileReport } from './run';
 
 const positive = (raw: string): number => {
   const n = Number(raw);
@@ -30,10 +30,15 @@ const program = new Command('reconcile')
     false,
   )
   .option('--json', 'print the report as JSON', false)
-  .option('--batch-size <n>', 'products per snapshot transaction', positive, 500)
-  .option('--rate <n>', 'most products snapshotted per second', positive, 2_000)
-  .option('--settle <s>', 'give up waiting when no check arrived for this many seconds', positive, 60)
-  .option('--limit <n>', 'differences to list', positive, 100)
+  .option('--batch-size <n>', 'products per snapshot transaction', positive, RECONCILE_DEFAULTS.batchSize)
+  .option('--rate <n>', 'most products snapshotted per second', positive, RECONCILE_DEFAULTS.ratePerSecond)
+  .option(
+    '--settle <s>',
+    'give up waiting when no check arrived for this many seconds',
+    positive,
+    RECONCILE_DEFAULTS.settleS,
+  )
+  .option('--limit <n>', 'differences to list', positive, RECONCILE_DEFAULTS.reportLimit)
   .action(
     async (o: {
       product?: string[];

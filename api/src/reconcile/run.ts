@@ -6,6 +6,14 @@ import type { ReconcileSummary } from '@outbox/events';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import { ProductSnapshots, type SnapshotMode } from '../services/snapshots';
 
+/** The command's defaults (docs/operations.md#reconcile; the rate is chosen from the bench). */
+export const RECONCILE_DEFAULTS = {
+  batchSize: 500,
+  ratePerSecond: 2_000,
+  settleS: 60,
+  reportLimit: 100,
+} as const;
+
 export interface ReconcileOptions {
   mode: SnapshotMode;
   /** Only these products; all products otherwise (keyset order). */

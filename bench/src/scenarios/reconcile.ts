@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@outbox/config';
@@ -27,14 +27,19 @@ interface ReconcileRun {
   rss: number[];
 }
 
-/** `npm run reconcile -- --json` as a child process, its resident memory sampled every second. */
-async function runReconcileCli(streamerUrl: string): Promise<ReconcileRun> {
-  const started = Date.now();
-  const child = spawn(
+/** `npm run reconcile -- --json --rate <rate>` as a child process. */
+function spawnReconcileCli(streamerUrl: string, ratePerS: number): ChildProcessWithoutNullStreams {
+  return spawn(
     process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'api/src/reconcile/cli.ts'), '--json', '--rate', '1000000000'],
+    ['--import', 'tsx', join(repoRoot, 'api/src/reconcile/cli.ts'), '--json', '--rate', String(ratePerS)],
     { cwd: repoRoot, env: { ...process.env, STREAMER_URL: streamerUrl, LOG_LEVEL: 'warn' } },
   );
+}
+
+/** The command to its end, its resident memory sampled every second. */
+async function runReconcileCli(streamerUrl: string, ratePerS: number): Promise<ReconcileRun> {
+  const started = Date.now();
+  const child = spawnReconcileCli(streamerUrl, ratePerS);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -51,14 +56,41 @@ async function runReconcileCli(streamerUrl: string): Promise<ReconcileRun> {
 }
 
 /**
+ * Runs `measure` while the command snapshots at `ratePerS`, then stops the command (the
+ * snapshots written so far are still checked by the streamer; nothing waits for them).
+ */
+async function whileReconciling<T>(streamerUrl: string, ratePerS: number, measure: () => Promise<T>): Promise<T> {
+  const child = spawnReconcileCli(streamerUrl, ratePerS);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let ended: number | null | undefined;
+  void exited.then((code) => (ended = code));
+  try {
+    const result = await measure();
+    // Ended before the load did: the p99 would not be "during" a reconcile.
+    if (ended !== undefined)
+      throw new Error(`npm run reconcile ended during the measurement (exit ${ended}): ${stderr}`);
+    return result;
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** A --rate no run reaches: the command's own speed. */
+const FULL_SPEED = 1_000_000_000;
+
+/**
  * The cost of `npm run reconcile` (docs/performance.md): `--reconcile-products` products are
  * added (no activity: the check is the same work for any counts), then every product is
  * snapshotted and checked by a fresh metrics group of the real streamer. Measured: products
  * checked per second, the command's resident memory over the run (flat: keyset batches), and
- * the end-to-end p99 of live views at the target rate, alone and while the reconcile runs.
+ * the end-to-end p99 of live views at the target rate: alone, while the reconcile runs at full
+ * speed, and while one runs at `--reconcile-rate` (the command's default unless given).
  */
 export async function runReconcileCost(ctx: BenchContext, deps: E2eDeps): Promise<Figures> {
-  const { reconcileProducts, e2eRatePerS, log } = ctx.options;
+  const { reconcileProducts, reconcileRatePerS, e2eRatePerS, log } = ctx.options;
   const metricsGroup = `metrics-bench-${ctx.runId}-reconcile`;
   const cacheGroup = `cache-invalidation-bench-${ctx.runId}-reconcile`;
   log(`reconcile: adding ${reconcileProducts} products`);
@@ -81,9 +113,9 @@ export async function runReconcileCost(ctx: BenchContext, deps: E2eDeps): Promis
 
     log(`reconcile: live views at ${e2eRatePerS}/s without a reconcile`);
     const alone = await viewLatencyStep(ctx, deps, api.url, metricsGroup, e2eRatePerS, 'reconcile-alone');
-    log(`reconcile: every product, with live views at ${e2eRatePerS}/s`);
+    log(`reconcile: every product at full speed, with live views at ${e2eRatePerS}/s`);
     const [run, during] = await Promise.all([
-      runReconcileCli(streamer.url),
+      runReconcileCli(streamer.url, FULL_SPEED),
       viewLatencyStep(ctx, deps, api.url, metricsGroup, e2eRatePerS, 'reconcile-during'),
     ]);
     const { checked, written } = run.report;
@@ -92,6 +124,11 @@ export async function runReconcileCost(ctx: BenchContext, deps: E2eDeps): Promis
     log(
       `reconcile: ${checked} of ${written} checked in ${(run.wallMs / 1000).toFixed(1)} s; RSS ${early.toFixed(0)} MiB early, ${peak.toFixed(0)} MiB peak; p99 ${alone.latency.p99.toFixed(0)} ms alone, ${during.latency.p99.toFixed(0)} ms during`,
     );
+    log(`reconcile: at --rate ${reconcileRatePerS}, with live views at ${e2eRatePerS}/s`);
+    const atRate = await whileReconciling(streamer.url, reconcileRatePerS, () =>
+      viewLatencyStep(ctx, deps, api.url, metricsGroup, e2eRatePerS, 'reconcile-at-rate'),
+    );
+    log(`reconcile: p99 ${atRate.latency.p99.toFixed(0)} ms during a reconcile at ${reconcileRatePerS}/s`);
     const how = `every product of the database (${written}, of which ${reconcileProducts} added), batches of 500, no rate limit; command start to exit, every snapshot checked by the streamer`;
     return {
       reconcile_products_per_s: figure((checked / run.wallMs) * 1000, 'products/s', how),
@@ -105,10 +142,21 @@ export async function runReconcileCost(ctx: BenchContext, deps: E2eDeps): Promis
         'ms',
         `live views at ${e2eRatePerS}/s offered, no reconcile running`,
       ),
-      reconcile_e2e_p99_during_ms: figure(during.latency.p99, 'ms', `the same load while the reconcile runs`),
+      reconcile_e2e_p99_during_ms: figure(
+        during.latency.p99,
+        'ms',
+        `the same load while the reconcile runs at full speed`,
+      ),
+      reconcile_e2e_p99_at_rate_ms: figure(
+        atRate.latency.p99,
+        'ms',
+        `the same load while a reconcile runs at --rate ${reconcileRatePerS}`,
+      ),
     };
   } finally {
     for (const service of services.reverse()) await stopBenchService(service);
     await deps.admin.deleteGroups([metricsGroup, cacheGroup]).catch(() => undefined);
+    // The added products go again, so the next run reconciles the same database.
+    await deps.commerce.query(`DELETE FROM products WHERE name LIKE $1`, [`bench-${ctx.runId}-reconcile-%`]);
   }
 }
