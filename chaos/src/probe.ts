@@ -1,24 +1,4 @@
-import { eventually, queryDb } from '@outbox/e2e';
-
-/** Debezium confirmed the WAL up to `lsn`: what was committed before is in Kafka. */
-export async function waitCaptured(slotName: string, lsn: string, timeoutMs: number): Promise<void> {
-  await eventually(
-    'the replication slot to confirm the WAL written so far',
-    async () => {
-      const [row] = await queryDb<{ done: boolean }>(
-        'commerce',
-        'SELECT confirmed_flush_lsn >= $1::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $2',
-        [lsn, slotName],
-      );
-      return row?.done ? true : undefined;
-    },
-    timeoutMs,
-  );
-}
-
-export async function currentLsn(): Promise<string> {
-  return (await queryDb<{ lsn: string }>('commerce', 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn ?? '0/0';
-}
+import { currentLsn, eventually, queryDb, waitCaptured } from '@outbox/e2e';
 
 export interface ProbeTimes {
   /** When the probe's events were in Kafka (the slot confirmed them). */
@@ -38,7 +18,6 @@ export class Probe {
     private readonly apiUrl: () => string,
     private readonly productId: string,
     private readonly groups: { metrics: string; cacheInvalidation: string },
-    private readonly slotName: string,
   ) {}
 
   async run(timeoutMs = 300_000): Promise<ProbeTimes> {
@@ -51,7 +30,7 @@ export class Probe {
       { items: [{ productId: this.productId, quantity: 1 }] },
       timeoutMs,
     );
-    await waitCaptured(this.slotName, await currentLsn(), timeoutMs);
+    await waitCaptured(await currentLsn(), timeoutMs);
     const capturedAt = Date.now();
     if (typeof order.id !== 'string')
       throw new Error(`the api answered an order without an id: ${JSON.stringify(order)}`);

@@ -2,6 +2,7 @@ import {
   runGroupIds,
   seededRandom,
   createLoadProduct,
+  currentLsn,
   endOffsets,
   eventually,
   freePort,
@@ -11,6 +12,7 @@ import {
   endpoints,
   startGroupsAtEnd,
   STREAMER_SESSION_MS,
+  waitCaptured,
   type WorkloadReport,
 } from '@outbox/e2e';
 import { connectClientOf } from '@outbox/connect';
@@ -18,7 +20,7 @@ import { loadStatusConfig, pipelineStatus } from '@outbox/ops';
 import { allHeld, checkGuarantees, type CheckResults } from './checks';
 import { checkHostile, oddRecordsOf, type HostileCheck, type HostileReport } from './hostile';
 import { StreamerCounters } from './counters';
-import { currentLsn, Probe, waitCaptured } from './probe';
+import { Probe } from './probe';
 import type { ReaderReport } from './reader';
 import type { ChaosOptions } from './options';
 import { loadUnderFaults, type FaultRecord } from './schedule';
@@ -87,7 +89,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (let i = 0; i < o.products; i += 1) productIds.push(await createLoadProduct(services.apiUrl, `chaos ${i}`));
     const probeId = await createLoadProduct(services.apiUrl, 'chaos recovery probe');
     o.log(`${o.products} products, groups ${groups.metrics} / ${groups.cacheInvalidation}, seed ${o.seed}`);
-    const probe = new Probe(() => services.apiUrl, probeId, groups, loadStatusConfig().slotName);
+    const probe = new Probe(() => services.apiUrl, probeId, groups);
 
     const { workload, reads, hostile, faults } = await loadUnderFaults(o, services, counters, productIds, probe);
     o.log(`workload stopped after ${workload.operations} operations; waiting for the pipeline to be idle`);
@@ -156,7 +158,7 @@ async function copiedToDlq(check: () => Promise<HostileCheck>): Promise<HostileC
 async function waitIdle(groups: { metrics: string; cacheInvalidation: string }): Promise<number> {
   const started = Date.now();
   const statusConfig = { ...loadStatusConfig(), groups };
-  await waitCaptured(statusConfig.slotName, await currentLsn(), 300_000);
+  await waitCaptured(await currentLsn(), 300_000);
   await eventually(
     'consumer lag 0 for both groups',
     async () => {

@@ -15,4 +15,5 @@ export * from './groups';
 export * from './otlp-receiver';
 export * from './pipeline';
 export * from './db';
+export * from './capture';
 export * from './scrape';

@@ -9,7 +9,7 @@ import { ProductSnapshots, type SnapshotMode } from '../services/snapshots';
 /** The command's defaults (docs/operations.md#reconcile; the rate is chosen from the bench). */
 export const RECONCILE_DEFAULTS = {
   batchSize: 500,
-  ratePerSecond: 2_000,
+  ratePerSecond: 500,
   settleS: 60,
   reportLimit: 100,
 } as const;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@outbox/config';
 import type { ReconcileSummary } from '@outbox/events';
-import type { ServiceProcess } from '@outbox/e2e';
+import { currentLsn, waitCaptured, type ServiceProcess } from '@outbox/e2e';
 import type { BenchContext } from '../context';
 import { figure, type Figures } from '../figures';
 import { startGroupsAtEnd } from '../kafka';
@@ -99,6 +99,9 @@ export async function runReconcileCost(ctx: BenchContext, deps: E2eDeps): Promis
      SELECT gen_random_uuid(), 'bench-' || $1 || '-reconcile-' || g, 100, 1000, now() FROM generate_series(1, $2) g`,
     [ctx.runId, reconcileProducts],
   );
+  // The insert's aftermath (statistics, the WAL Debezium decodes past) is over before any step.
+  await deps.commerce.query('VACUUM ANALYZE products');
+  await waitCaptured(await currentLsn(), 300_000);
   await startGroupsAtEnd(deps.admin, [metricsGroup, cacheGroup]);
   const services: ServiceProcess[] = [];
   try {
@@ -157,6 +160,6 @@ export async function runReconcileCost(ctx: BenchContext, deps: E2eDeps): Promis
     for (const service of services.reverse()) await stopBenchService(service);
     await deps.admin.deleteGroups([metricsGroup, cacheGroup]).catch(() => undefined);
     // The added products go again, so the next run reconciles the same database.
-    await deps.commerce.query(`DELETE FROM products WHERE name LIKE $1`, [`bench-${ctx.runId}-reconcile-%`]);
+    await deps.commerce.query(`DELETE FROM products WHERE name ~ $1`, [`^bench-${ctx.runId}-reconcile-[0-9]+$`]);
   }
 }

@@ -5,6 +5,7 @@ import { connectClientOf } from '@outbox/connect';
 import { describeQuorum, loadVersions, runningPid, stackComponents, up, type Component } from '@outbox/stack';
 import { ROLE_TOPICS } from '@outbox/events';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { currentLsn, waitCaptured } from '../capture';
 import { queryDb } from '../db';
 import { metricsDrift, type Counters } from '../ground-truth';
 import { runGroupIds, startGroupsAtEnd } from '../groups';
@@ -202,25 +203,6 @@ async function taskStatus(): Promise<{ state: string; worker: string; connectorW
   const task = status?.tasks[0];
   if (!status || !task) throw new Error('the connector commerce-outbox has no task');
   return { state: task.state, worker: task.worker_id, connectorWorker: status.connector.worker_id };
-}
-
-export async function currentLsn(): Promise<string> {
-  return (await queryDb<{ lsn: string }>('commerce', 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn ?? '0/0';
-}
-
-export async function waitCaptured(lsn: string, timeoutMs: number): Promise<void> {
-  await until(
-    'the replication slot to confirm the WAL written so far',
-    async () => {
-      const [row] = await queryDb<{ done: boolean }>(
-        'commerce',
-        "SELECT confirmed_flush_lsn >= $1::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = 'commerce_outbox'",
-        [lsn],
-      );
-      return row?.done ? true : undefined;
-    },
-    timeoutMs,
-  );
 }
 
 /**
