@@ -139,6 +139,7 @@ export async function applyMigrations(options: ApplyMigrationsOptions): Promise<
   try {
     await acquireLock(client, lockTimeoutMs);
     try {
+      await actAsDatabaseOwner(client);
       const exists = await client.query<{ present: boolean }>(
         `SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present`,
       );
@@ -180,6 +181,22 @@ export async function applyMigrations(options: ApplyMigrationsOptions): Promise<
   } finally {
     await client.end();
   }
+}
+
+/**
+ * What the migrations create belongs to the database's owner, whoever applies them. Applied by a
+ * superuser (or another member of the owner role) the tables would be the applier's, and the
+ * owner's default privileges, which give each service its tables, would not reach them
+ * (docs/security.md).
+ */
+async function actAsDatabaseOwner(client: Client): Promise<void> {
+  const { rows } = await client.query<{ owner: string; other: boolean; member: boolean }>(
+    `SELECT pg_get_userbyid(datdba) AS owner, current_user <> pg_get_userbyid(datdba) AS other,
+            pg_has_role(current_user, datdba, 'MEMBER') AS member
+       FROM pg_database WHERE datname = current_database()`,
+  );
+  const database = rows[0];
+  if (database?.other && database.member) await client.query(`SET ROLE ${client.escapeIdentifier(database.owner)}`);
 }
 
 async function acquireLock(client: Client, lockTimeoutMs: number): Promise<void> {

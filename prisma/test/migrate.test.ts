@@ -173,6 +173,30 @@ describe('applyMigrations', () => {
     );
   });
 
+  it("makes the database's owner own what the migrations create, when a superuser applies them", async () => {
+    const db = await freshDb();
+    const owner = `${db.name}_owner`;
+    await withClient(db.url, async (c) => {
+      await c.query(`CREATE ROLE "${owner}" NOLOGIN`);
+      await c.query(`ALTER DATABASE "${db.name}" OWNER TO "${owner}"`);
+    });
+    try {
+      await applyMigrations({ databaseUrl: db.url, migrationsDir: streamerMigrationsDir });
+      const owners = await withClient(db.url, async (c) => {
+        const r = await c.query<{ tablename: string; tableowner: string }>(
+          `SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+        );
+        return r.rows;
+      });
+      expect(owners).toEqual(
+        ['_prisma_migrations', ...streamerTables].sort().map((tablename) => ({ tablename, tableowner: owner })),
+      );
+    } finally {
+      await db.drop();
+      await withClient(db.url.replace(`/${db.name}`, '/postgres'), (c) => c.query(`DROP ROLE "${owner}"`));
+    }
+  });
+
   it('enforces the hand-added CHECK and UNIQUE constraints', async () => {
     const commerceDb = await freshDb();
     const streamerDb = await freshDb();
