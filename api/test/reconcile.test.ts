@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '@outbox/config';
@@ -122,20 +124,49 @@ describe('npm run reconcile', () => {
     expect(again).toMatchObject({ code: 0, report: { checked: products.length, differing: 0 } });
   });
 
+  const outboxRows = async () =>
+    (
+      await queryDb<{ n: number }>('commerce', 'SELECT count(*)::int AS n FROM outbox WHERE aggregateid = ANY($1)', [
+        products,
+      ])
+    )[0]?.n;
+
   it('writes no snapshot when the streamer does not apply them (an older streamer)', async () => {
-    const outboxRows = async () =>
-      (
-        await queryDb<{ n: number }>('commerce', 'SELECT count(*)::int AS n FROM outbox WHERE aggregateid = ANY($1)', [
-          products,
-        ])
-      )[0]?.n;
     const before = await outboxRows();
     // The api answers, but serves no /reconciles: what a streamer from before snapshots would do.
     const refused = await runCli(api.url, ['--json']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
-      /HTTP 404: the streamer does not apply product snapshots; deploy one that knows PRODUCT_METRICS_SNAPSHOT first/,
+      /HTTP 404: no route GET \/reconciles\/[^:]*: the streamer does not apply product snapshots; deploy one that knows PRODUCT_METRICS_SNAPSHOT first/,
     );
+    expect(await outboxRows()).toBe(before);
+  });
+
+  it('writes no snapshot when the streamer fails to report, and says why', async () => {
+    const before = await outboxRows();
+    // What the streamer answered when its login could not read reconcile_check.
+    const failing = createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          statusCode: 500,
+          error: 'Internal Server Error',
+          message: 'permission denied for table reconcile_check',
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = failing.address() as AddressInfo;
+      const refused = await runCli(`http://127.0.0.1:${port}`, ['--json']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        /HTTP 500: permission denied for table reconcile_check: the streamer cannot report on a reconcile; nothing was written/,
+      );
+      expect(refused.stderr).not.toMatch(/deploy one that knows/);
+    } finally {
+      failing.close();
+    }
     expect(await outboxRows()).toBe(before);
   });
 

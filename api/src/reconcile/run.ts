@@ -41,15 +41,41 @@ export interface ReconcileReport extends ReconcileSummary {
 /** The streamer's GET /reconciles/:id (docs/operations.md#reconcile). */
 export type SummaryReader = (reconcileId: string, limit: number) => Promise<ReconcileSummary>;
 
+/** The streamer answered GET /reconciles/:id with an error status. */
+export class SummaryHttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 export function streamerSummaryReader(streamerUrl: string): SummaryReader {
   return async (reconcileId, limit) => {
     const response = await fetch(`${streamerUrl}/reconciles/${reconcileId}?limit=${limit}`, {
       signal: AbortSignal.timeout(10_000),
     });
-    if (!response.ok)
-      throw new Error(`streamer at ${streamerUrl}: GET /reconciles/${reconcileId}: HTTP ${response.status}`);
+    if (!response.ok) {
+      const reason = errorMessageOf(await response.text().catch(() => ''));
+      throw new SummaryHttpError(
+        `streamer at ${streamerUrl}: GET /reconciles/${reconcileId}: HTTP ${response.status}${reason ? `: ${reason}` : ''}`,
+        response.status,
+      );
+    }
     return (await response.json()) as ReconcileSummary;
   };
+}
+
+/** The `message` of a Fastify error body, or the start of any other body. */
+function errorMessageOf(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // not JSON: the text itself
+  }
+  return body.trim().slice(0, 300);
 }
 
 /**
@@ -66,10 +92,13 @@ export async function reconcile(
   const reconcileId = randomUUID();
   // A streamer that does not know PRODUCT_METRICS_SNAPSHOT would park every snapshot as poison:
   // nothing is written unless the streamer answers for this run first.
+  // A streamer that fails to answer is not asked to check anything either.
   await readSummary(reconcileId, 1).catch((err: unknown) => {
-    throw new Error(
-      `${messageOf(err)}: the streamer does not apply product snapshots; deploy one that knows PRODUCT_METRICS_SNAPSHOT first (docs/events.md)`,
-    );
+    if (err instanceof SummaryHttpError && err.status === 404)
+      throw new Error(
+        `${err.message}: the streamer does not apply product snapshots; deploy one that knows PRODUCT_METRICS_SNAPSHOT first (docs/events.md)`,
+      );
+    throw new Error(`${messageOf(err)}: the streamer cannot report on a reconcile; nothing was written`);
   });
   const snapshots = new ProductSnapshots(db, outbox);
   const log = options.log ?? (() => undefined);
