@@ -115,9 +115,9 @@ export const DEFAULT_PORTS = {
 export const TEST_PORT_OFFSET = 10000;
 
 /**
- * Default ports of the cluster topology (dev profile; the test profile adds 10000): one block,
- * 31000-31399, below the kernel's ephemeral range and clear of the dev, test (+10000) and
- * +20000 stacks. Node n of a kind listens on the base + 100 * (n - 1).
+ * Default ports of the cluster topology (dev profile): one block, 31000-31399, below the kernel's
+ * ephemeral range (32768+, where an outgoing connection may hold any port) and clear of the dev,
+ * test (+10000) and +20000 stacks. Node n of a kind listens on the base + 100 * (n - 1).
  */
 export const CLUSTER_PORTS = {
   PG_PORT: 31432,
@@ -128,6 +128,9 @@ export const CLUSTER_PORTS = {
   REGISTRY_MANAGEMENT_PORT: 31082,
   CONNECT_PORT: 31083, // connect-1; connect-2 31183; each admin listener on the next port
 } as const;
+
+/** The cluster's test profile shifts its ports down (21000-21399): up would enter the ephemeral range. */
+export const CLUSTER_TEST_PORT_OFFSET = -10000;
 
 export const CLUSTER_KAFKA_NODES = 3;
 export const CLUSTER_CONNECT_WORKERS = 2;
@@ -187,7 +190,7 @@ export function loadStackConfig(
   const profile = profileOverride ?? e.STACK_PROFILE;
   const topology = topologyOverride ?? e.STACK_TOPOLOGY;
   const cluster = topology === 'cluster';
-  const offset = profile === 'test' ? TEST_PORT_OFFSET : 0;
+  const offset = profile === 'test' ? (cluster ? CLUSTER_TEST_PORT_OFFSET : TEST_PORT_OFFSET) : 0;
   const defaults = cluster ? CLUSTER_PORTS : DEFAULT_PORTS;
   const portOf = (name: keyof typeof DEFAULT_PORTS): number => e[name] ?? defaults[name] + offset;
   const homeName = cluster ? (profile === 'test' ? 'test-cluster' : 'cluster') : profile;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { endpointsOf, loadStackConfig, TEST_PORT_OFFSET } from '../src/stack';
 
 describe('loadStackConfig', () => {
@@ -19,6 +20,28 @@ describe('loadStackConfig', () => {
     expect(test.connect.port).toBe(dev.connect.port + TEST_PORT_OFFSET);
     expect(test.home).not.toBe(dev.home);
     expect(test.cacheDir).toBe(dev.cacheDir);
+  });
+
+  it('keeps every default port of every profile and topology below the ephemeral range', () => {
+    // Ports from 32768 up may be taken at any moment by an outgoing connection's local end.
+    const [ephemeralStart] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    for (const STACK_PROFILE of ['dev', 'test'])
+      for (const STACK_TOPOLOGY of ['single', 'cluster']) {
+        const c = loadStackConfig({ STACK_PROFILE, STACK_TOPOLOGY });
+        const ports = [
+          c.postgres.port,
+          c.redis.port,
+          c.registry.port,
+          c.registry.managementPort,
+          ...c.kafka.nodes.flatMap((n) => [n.port, n.controllerPort]),
+          ...c.connect.workers.flatMap((w) => [w.port, ...(w.adminPort === undefined ? [] : [w.adminPort])]),
+        ];
+        expect({ STACK_PROFILE, STACK_TOPOLOGY, over: ports.filter((p) => p >= Number(ephemeralStart)) }).toEqual({
+          STACK_PROFILE,
+          STACK_TOPOLOGY,
+          over: [],
+        });
+      }
   });
 
   it('takes overrides from the environment', () => {

@@ -185,18 +185,24 @@ export async function applyMigrations(options: ApplyMigrationsOptions): Promise<
 
 /**
  * What the migrations create belongs to the database's owner, whoever applies them. Applied by a
- * superuser (or another member of the owner role) the tables would be the applier's, and the
- * owner's default privileges, which give each service its tables, would not reach them
- * (docs/security.md).
+ * superuser (or another role allowed to act as the owner) the tables would be the applier's, and
+ * the owner's default privileges, which give each service its tables, would not reach them
+ * (docs/security.md). A database whose bookkeeping another role already owns was migrated that
+ * way before: it goes on as it was, since the owner could not even read its history.
  */
 async function actAsDatabaseOwner(client: Client): Promise<void> {
-  const { rows } = await client.query<{ owner: string; other: boolean; member: boolean }>(
-    `SELECT pg_get_userbyid(datdba) AS owner, current_user <> pg_get_userbyid(datdba) AS other,
-            pg_has_role(current_user, datdba, 'MEMBER') AS member
-       FROM pg_database WHERE datname = current_database()`,
+  const { rows } = await client.query<{ owner: string; switch: boolean }>(
+    `SELECT pg_get_userbyid(d.datdba) AS owner,
+            current_user <> pg_get_userbyid(d.datdba)
+            -- PostgreSQL 16 separates the right to SET ROLE from membership.
+            AND pg_has_role(current_user, d.datdba,
+                  CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END)
+            AND coalesce((SELECT c.relowner = d.datdba FROM pg_class c
+                           WHERE c.oid = to_regclass('_prisma_migrations')), true) AS switch
+       FROM pg_database d WHERE d.datname = current_database()`,
   );
   const database = rows[0];
-  if (database?.other && database.member) await client.query(`SET ROLE ${client.escapeIdentifier(database.owner)}`);
+  if (database?.switch) await client.query(`SET ROLE ${client.escapeIdentifier(database.owner)}`);
 }
 
 async function acquireLock(client: Client, lockTimeoutMs: number): Promise<void> {

@@ -197,6 +197,25 @@ describe('applyMigrations', () => {
     }
   });
 
+  it('goes on as before on a database whose migrations another role already applied', async () => {
+    const db = await freshDb();
+    const owner = `${db.name}_owner`;
+    // Migrated by the superuser first, then the database is given to a role of its own.
+    await applyMigrations({ databaseUrl: db.url, migrationsDir: streamerMigrationsDir });
+    await withClient(db.url, async (c) => {
+      await c.query(`CREATE ROLE "${owner}" NOLOGIN`);
+      await c.query(`ALTER DATABASE "${db.name}" OWNER TO "${owner}"`);
+    });
+    try {
+      const again = await applyMigrations({ databaseUrl: db.url, migrationsDir: streamerMigrationsDir });
+      expect(again.applied).toEqual([]);
+      expect(again.alreadyApplied).toEqual(migrationNames(streamerMigrationsDir));
+    } finally {
+      await db.drop();
+      await withClient(db.url.replace(`/${db.name}`, '/postgres'), (c) => c.query(`DROP ROLE "${owner}"`));
+    }
+  });
+
   it('enforces the hand-added CHECK and UNIQUE constraints', async () => {
     const commerceDb = await freshDb();
     const streamerDb = await freshDb();

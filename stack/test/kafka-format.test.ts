@@ -18,7 +18,7 @@ describe('formatting a Kafka log directory', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('accepts a cluster id that starts with "-"', async () => {
-    const config = loadStackConfig({ ...process.env, STACK_PROFILE: 'test' });
+    const config = loadStackConfig({ ...process.env, STACK_PROFILE: 'test', STACK_TOPOLOGY: 'single' });
     const libsDir = await fetchKafkaLibs(config, loadVersions(), 'kafka');
     const node = config.kafka.nodes[0];
     if (!node) throw new Error('the test stack has no Kafka node');

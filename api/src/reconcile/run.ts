@@ -46,6 +46,8 @@ export class SummaryHttpError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** The `code` of the streamer's error body, when it had one. */
+    readonly code: string | undefined,
   ) {
     super(message);
   }
@@ -57,25 +59,29 @@ export function streamerSummaryReader(streamerUrl: string): SummaryReader {
       signal: AbortSignal.timeout(10_000),
     });
     if (!response.ok) {
-      const reason = errorMessageOf(await response.text().catch(() => ''));
+      const body = errorBodyOf(await response.text().catch(() => ''));
       throw new SummaryHttpError(
-        `streamer at ${streamerUrl}: GET /reconciles/${reconcileId}: HTTP ${response.status}${reason ? `: ${reason}` : ''}`,
+        `streamer at ${streamerUrl}: GET /reconciles/${reconcileId}: HTTP ${response.status}${body.message ? `: ${body.message}` : ''}`,
         response.status,
+        body.code,
       );
     }
     return (await response.json()) as ReconcileSummary;
   };
 }
 
-/** The `message` of a Fastify error body, or the start of any other body. */
-function errorMessageOf(body: string): string {
+/** The `message` and `code` of a Fastify error body (or the text of any other), on one short line. */
+function errorBodyOf(text: string): { message: string; code?: string } {
+  let message = text;
+  let code: string | undefined;
   try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed.message === 'string') return parsed.message;
+    const parsed = JSON.parse(text) as { message?: unknown; code?: unknown };
+    if (typeof parsed.message === 'string') message = parsed.message;
+    if (typeof parsed.code === 'string') code = parsed.code;
   } catch {
     // not JSON: the text itself
   }
-  return body.trim().slice(0, 300);
+  return { message: message.replace(/\s+/g, ' ').trim().slice(0, 300), ...(code ? { code } : {}) };
 }
 
 /**
@@ -94,6 +100,8 @@ export async function reconcile(
   // nothing is written unless the streamer answers for this run first.
   // A streamer that fails to answer is not asked to check anything either.
   await readSummary(reconcileId, 1).catch((err: unknown) => {
+    if (err instanceof SummaryHttpError && err.code === 'NO_RECONCILE_GROUP')
+      throw new Error(`${err.message}: start the streamer with its metrics group (METRICS_GROUP_ID) to reconcile`);
     if (err instanceof SummaryHttpError && err.status === 404)
       throw new Error(
         `${err.message}: the streamer does not apply product snapshots; deploy one that knows PRODUCT_METRICS_SNAPSHOT first (docs/events.md)`,

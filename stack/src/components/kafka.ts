@@ -30,7 +30,15 @@ export function newClusterId(random: (size: number) => Buffer = randomBytes): st
 /** Every node of one cluster is formatted with the same id, kept next to their data. */
 function clusterIdOf(config: StackConfig): string {
   const file = join(config.dataDir, 'kafka-cluster.id');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const id = readFileSync(file, 'utf8').trim();
+    if (!/^[A-Za-z0-9_-]{22}$/.test(id))
+      throw new StackError(
+        'kafka',
+        `${file} holds no cluster id ("${id}"): delete it with the nodes' data to start anew`,
+      );
+    return id;
+  }
   const id = newClusterId();
   mkdirSync(config.dataDir, { recursive: true });
   writeFileSync(file, `${id}\n`);
