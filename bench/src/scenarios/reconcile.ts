@@ -27,23 +27,28 @@ interface ReconcileRun {
   rss: number[];
 }
 
-/** `npm run reconcile -- --json --rate <rate>` as a child process. */
-function spawnReconcileCli(streamerUrl: string, ratePerS: number): ChildProcessWithoutNullStreams {
-  return spawn(
+/** `npm run reconcile -- --json --rate <rate>` as a child process, with the tail of its stderr. */
+function spawnReconcileCli(
+  streamerUrl: string,
+  ratePerS: number,
+): { child: ChildProcessWithoutNullStreams; stderr: () => string } {
+  const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(repoRoot, 'api/src/reconcile/cli.ts'), '--json', '--rate', String(ratePerS)],
     { cwd: repoRoot, env: { ...process.env, STREAMER_URL: streamerUrl, LOG_LEVEL: 'warn' } },
   );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.once('error', (err) => (stderr += `\n${err.message}`));
+  return { child, stderr: () => stderr };
 }
 
 /** The command to its end, its resident memory sampled every second. */
 async function runReconcileCli(streamerUrl: string, ratePerS: number): Promise<ReconcileRun> {
   const started = Date.now();
-  const child = spawnReconcileCli(streamerUrl, ratePerS);
+  const { child, stderr } = spawnReconcileCli(streamerUrl, ratePerS);
   let stdout = '';
-  let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const rss: number[] = [];
   const sampler = setInterval(() => {
     const mib = child.pid === undefined ? undefined : rssMib(child.pid);
@@ -51,7 +56,7 @@ async function runReconcileCli(streamerUrl: string, ratePerS: number): Promise<R
   }, 1000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearInterval(sampler);
-  if (!stdout.trim().startsWith('{')) throw new Error(`npm run reconcile exited ${code}: ${stderr}`);
+  if (!stdout.trim().startsWith('{')) throw new Error(`npm run reconcile exited ${code}: ${stderr()}`);
   return { report: JSON.parse(stdout) as ReconcileRun['report'], wallMs: Date.now() - started, rss };
 }
 
@@ -60,10 +65,7 @@ async function runReconcileCli(streamerUrl: string, ratePerS: number): Promise<R
  * snapshots written so far are still checked by the streamer; nothing waits for them).
  */
 async function whileReconciling<T>(streamerUrl: string, ratePerS: number, measure: () => Promise<T>): Promise<T> {
-  const child = spawnReconcileCli(streamerUrl, ratePerS);
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  child.once('error', (err) => (stderr += `\n${err.message}`));
+  const { child, stderr } = spawnReconcileCli(streamerUrl, ratePerS);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let ended: number | null | undefined;
   void exited.then((code) => (ended = code));
@@ -71,7 +73,7 @@ async function whileReconciling<T>(streamerUrl: string, ratePerS: number, measur
     const result = await measure();
     // Ended before the load did: the p99 would not be "during" a reconcile.
     if (ended !== undefined)
-      throw new Error(`npm run reconcile ended during the measurement (exit ${ended}): ${stderr}`);
+      throw new Error(`npm run reconcile ended during the measurement (exit ${ended}): ${stderr()}`);
     return result;
   } finally {
     child.kill('SIGTERM');
